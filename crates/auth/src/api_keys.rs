@@ -1,0 +1,167 @@
+//! API keys: `opc_<key id>_<secret>`. The key id is stored in clear and indexed; the secret
+//! only as a SHA-256 hash (it is 256 random bits, so a slow hash adds nothing). The secret
+//! is shown once, at creation.
+
+use ops_db::{AuditRecord, Db, Row, new_id, now_ms, record_audit};
+use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyView, Permission, Role};
+use sqlx::any::AnyRow;
+
+use crate::token::{random_hex, same, sha256_hex};
+use crate::{AuthCtx, AuthError, AuthMethod};
+
+const PREFIX: &str = "opc_";
+/// `last_used_at` is written at most this often per key, to keep reads cheap.
+const LAST_USED_GRANULARITY_MS: i64 = 60_000;
+
+fn view(r: &AnyRow) -> Result<ApiKeyView, AuthError> {
+    let key_id: String = r.try_get("key_id")?;
+    Ok(ApiKeyView {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        prefix: format!("{PREFIX}{key_id}"),
+        created_at: r.try_get("created_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+    })
+}
+
+pub async fn create(db: &Db, ctx: &AuthCtx, input: ApiKeyForCreate) -> Result<ApiKeyCreated, AuthError> {
+    ctx.require(Permission::AccountWrite)?;
+    let name = input.name.trim().to_string();
+    if name.is_empty() {
+        return Err(AuthError::invalid("name", "give the key a name"));
+    }
+    if name.chars().count() > 80 {
+        return Err(AuthError::invalid("name", "use at most 80 characters"));
+    }
+    let key_id = random_hex(8)?;
+    let secret = random_hex(32)?;
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO api_keys (id, user_id, name, key_id, secret_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(&ctx.user_id)
+    .bind(&name)
+    .bind(&key_id)
+    .bind(sha256_hex(&secret))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let detail = format!("name={name} prefix={PREFIX}{key_id}");
+    record_audit(&mut tx, AuditRecord {
+        actor_id: Some(&ctx.user_id),
+        action: "api_key.create",
+        target: Some(&id),
+        ip: ctx.ip.as_deref(),
+        detail: Some(&detail),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(ApiKeyCreated {
+        key: ApiKeyView { id, name, prefix: format!("{PREFIX}{key_id}"), created_at: now, last_used_at: None },
+        secret: format!("{PREFIX}{key_id}_{secret}"),
+    })
+}
+
+/// The caller's live keys, newest first.
+pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<ApiKeyView>, AuthError> {
+    ctx.require(Permission::AccountRead)?;
+    let rows = sqlx::query(
+        "SELECT id, name, key_id, created_at, last_used_at FROM api_keys \
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+    )
+    .bind(&ctx.user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(view).collect()
+}
+
+/// Revokes one of the caller's keys. Someone else's key is "not found", not "forbidden",
+/// so ids cannot be probed.
+pub async fn revoke(db: &Db, ctx: &AuthCtx, id: &str) -> Result<(), AuthError> {
+    ctx.require(Permission::AccountWrite)?;
+    let mut tx = db.begin().await?;
+    let res = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(&ctx.user_id)
+    .execute(&mut *tx)
+    .await?;
+    if res.rows_affected() != 1 {
+        return Err(AuthError::NotFound("API key"));
+    }
+    record_audit(&mut tx, AuditRecord {
+        actor_id: Some(&ctx.user_id),
+        action: "api_key.revoke",
+        target: Some(id),
+        ip: ctx.ip.as_deref(),
+        detail: None,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Resolves `Authorization: Bearer <key>` to its owner.
+pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<AuthCtx, AuthError> {
+    let (key_id, secret) = parse(bearer).ok_or(AuthError::InvalidApiKey)?;
+    let row = sqlx::query(
+        "SELECT k.id AS kid, k.secret_hash, k.last_used_at, u.id AS uid, u.email, u.display_name, u.role \
+         FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0",
+    )
+    .bind(key_id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(AuthError::InvalidApiKey)?;
+    let hash: String = row.try_get("secret_hash")?;
+    if !same(&hash, &sha256_hex(secret)) {
+        return Err(AuthError::InvalidApiKey);
+    }
+    let now = now_ms();
+    let last: Option<i64> = row.try_get("last_used_at")?;
+    let kid: String = row.try_get("kid")?;
+    if last.is_none_or(|t| now - t >= LAST_USED_GRANULARITY_MS) {
+        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&kid)
+            .execute(db.pool())
+            .await?;
+    }
+    let role: String = row.try_get("role")?;
+    Ok(AuthCtx {
+        user_id: row.try_get("uid")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
+        method: AuthMethod::ApiKey { key_id: key_id.to_string() },
+        ip: ip.map(str::to_string),
+    })
+}
+
+/// `opc_<16 hex>_<64 hex>` → (key id, secret).
+fn parse(bearer: &str) -> Option<(&str, &str)> {
+    let rest = bearer.strip_prefix(PREFIX)?;
+    let (key_id, secret) = rest.split_once('_')?;
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex(key_id, 16) && hex(secret, 64)).then_some((key_id, secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn parses_only_well_formed_keys() {
+        let good = format!("opc_{}_{}", "a".repeat(16), "b".repeat(64));
+        assert_eq!(parse(&good), Some(("aaaaaaaaaaaaaaaa", &"b".repeat(64)[..])));
+        assert_eq!(parse("opc_short_x"), None);
+        assert_eq!(parse(&good.replace("opc_", "sk_")), None);
+        assert_eq!(parse(&format!("{good}0")), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! `AuthCtx`: who is calling, resolved once per request.
+
+use ops_types::{Me, Permission, Role};
+
+use crate::AuthError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A browser session; `auth_at` is the sign-in time (unix ms).
+    Session { auth_at: i64 },
+    /// `Authorization: Bearer <key>`.
+    ApiKey { key_id: String },
+}
+
+/// The authenticated caller. Services take it first and call [`AuthCtx::require`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthCtx {
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub method: AuthMethod,
+    pub ip: Option<String>,
+}
+
+impl AuthCtx {
+    /// The one permission check.
+    pub fn require(&self, permission: Permission) -> Result<(), AuthError> {
+        if self.role.has(permission) {
+            Ok(())
+        } else {
+            Err(AuthError::Forbidden(permission.as_str()))
+        }
+    }
+
+    pub fn me(&self, created_at: i64, last_login_at: Option<i64>) -> Me {
+        Me {
+            id: self.user_id.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            permissions: self.role.permissions().iter().map(|p| p.as_str().to_string()).collect(),
+            created_at,
+            last_login_at,
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! The identity core. Every service function that acts for somebody takes `&AuthCtx` first
+//! and checks its permission on the first line (`ctx.require(..)?`): REST handlers and server
+//! functions are thin adapters over these functions, so both enforce the same rules.
+
+pub mod api_keys;
+pub mod audit;
+mod ctx;
+mod error;
+pub mod http;
+mod limiter;
+pub mod login;
+pub mod password;
+pub mod session_store;
+pub mod sessions;
+pub mod setup;
+mod token;
+pub mod users;
+
+pub use ctx::{AuthCtx, AuthMethod};
+pub use error::AuthError;
+pub use http::{ClientIp, HttpError, Resolved};
+pub use limiter::{LoginLimiter, LoginLimits};
+pub use session_store::DbSessionStore;
+pub use users::{Email, User};
+
+#[cfg(test)]
+mod tests;

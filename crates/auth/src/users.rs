@@ -1,0 +1,221 @@
+//! Users: the one identity store.
+
+use ops_db::{AuditRecord, Db, Row, Tx, new_id, now_ms, record_audit};
+use ops_types::{Permission, Role, UserView};
+use sqlx::any::AnyRow;
+
+use crate::{AuthCtx, AuthError, password};
+
+/// A syntactically valid, lower-cased email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, AuthError> {
+        let s = raw.trim().to_lowercase();
+        let bad = |m: &str| Err(AuthError::invalid("email", m.to_string()));
+        if s.is_empty() {
+            return bad("enter an email address");
+        }
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad("not a valid email address");
+        }
+        match s.split_once('@') {
+            Some((local, domain))
+                if !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+                    && !domain.starts_with('.') && !domain.ends_with('.') => Ok(Email(s)),
+            _ => bad("not a valid email address"),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+impl User {
+    pub(crate) const COLUMNS: &'static str =
+        "id, email, display_name, password_hash, role, disabled, created_at, last_login_at";
+
+    pub(crate) fn from_row(r: &AnyRow) -> Result<User, AuthError> {
+        let role: String = r.try_get("role")?;
+        Ok(User {
+            id: r.try_get("id")?,
+            email: r.try_get("email")?,
+            display_name: r.try_get("display_name")?,
+            password_hash: r.try_get("password_hash")?,
+            role: Role::parse(&role).ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
+            disabled: r.try_get::<i64, _>("disabled")? != 0,
+            created_at: r.try_get("created_at")?,
+            last_login_at: r.try_get("last_login_at")?,
+        })
+    }
+
+    pub fn view(&self) -> UserView {
+        UserView {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            disabled: self.disabled,
+            created_at: self.created_at,
+            last_login_at: self.last_login_at,
+        }
+    }
+}
+
+/// Input for a new local user.
+#[derive(Debug, Clone)]
+pub struct UserForCreate {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+}
+
+/// Who causes a change: a signed-in user, or the operator at the command line.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    User(&'a AuthCtx),
+    Cli,
+    /// The first visitor holding the setup link.
+    Setup,
+}
+
+impl Actor<'_> {
+    fn id(&self) -> Option<&str> {
+        match self {
+            Actor::User(ctx) => Some(&ctx.user_id),
+            Actor::Cli | Actor::Setup => None,
+        }
+    }
+
+    fn ip(&self) -> Option<&str> {
+        match self {
+            Actor::User(ctx) => ctx.ip.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Creates a user as an administrator (`users_manage`).
+pub async fn create(db: &Db, ctx: &AuthCtx, input: UserForCreate) -> Result<User, AuthError> {
+    ctx.require(Permission::UsersManage)?;
+    let mut tx = db.begin().await?;
+    let user = insert(&mut tx, input, Actor::User(ctx), None).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Creates a user from the command line (`ops-center admin create`).
+pub async fn create_from_cli(db: &Db, input: UserForCreate) -> Result<User, AuthError> {
+    let mut tx = db.begin().await?;
+    let user = insert(&mut tx, input, Actor::Cli, None).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Validates, hashes and inserts, writing the audit row in the same transaction.
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    input: UserForCreate,
+    actor: Actor<'_>,
+    ip: Option<&str>,
+) -> Result<User, AuthError> {
+    let email = Email::parse(&input.email)?;
+    let display_name = input.display_name.trim().to_string();
+    if display_name.chars().count() > 100 {
+        return Err(AuthError::invalid("display_name", "use at most 100 characters"));
+    }
+    password::check_policy(&input.password)?;
+    let hash = password::hash(&input.password)?;
+    let now = now_ms();
+    let user = User {
+        id: new_id(),
+        email: email.as_str().to_string(),
+        display_name,
+        password_hash: Some(hash),
+        role: input.role,
+        disabled: false,
+        created_at: now,
+        last_login_at: None,
+    };
+    let res = sqlx::query(
+        "INSERT INTO users (id, email, display_name, password_hash, role, disabled, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+    )
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&user.display_name)
+    .bind(&user.password_hash)
+    .bind(user.role.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await;
+    if let Err(e) = res {
+        let e = ops_db::DbError::from(e);
+        return Err(if e.is_unique_violation() {
+            AuthError::Invalid { field: "email", message: "a user with this email already exists".into() }
+        } else {
+            e.into()
+        });
+    }
+    let detail = format!("role={}", user.role);
+    record_audit(
+        tx,
+        AuditRecord {
+            actor_id: actor.id(),
+            action: "user.create",
+            target: Some(&user.id),
+            ip: ip.or(actor.ip()),
+            detail: Some(&detail),
+        },
+    )
+    .await?;
+    Ok(user)
+}
+
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, AuthError> {
+    let sql = format!("SELECT {} FROM users WHERE email = $1", User::COLUMNS);
+    let row = sqlx::query(&sql).bind(email.trim().to_lowercase()).fetch_optional(db.pool()).await?;
+    row.as_ref().map(User::from_row).transpose()
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<User>, AuthError> {
+    let sql = format!("SELECT {} FROM users WHERE id = $1", User::COLUMNS);
+    let row = sqlx::query(&sql).bind(id).fetch_optional(db.pool()).await?;
+    row.as_ref().map(User::from_row).transpose()
+}
+
+/// The caller's own record.
+pub async fn me(db: &Db, ctx: &AuthCtx) -> Result<User, AuthError> {
+    ctx.require(Permission::AccountRead)?;
+    find_by_id(db, &ctx.user_id).await?.ok_or(AuthError::Unauthenticated)
+}
+
+/// All users, oldest first (`users_read`).
+pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<UserView>, AuthError> {
+    ctx.require(Permission::UsersRead)?;
+    let sql = format!("SELECT {} FROM users ORDER BY created_at, id", User::COLUMNS);
+    let rows = sqlx::query(&sql).fetch_all(db.pool()).await?;
+    rows.iter().map(|r| User::from_row(r).map(|u| u.view())).collect()
+}
+
+pub async fn count_admins(db: &Db) -> Result<i64, AuthError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("n")?)
+}

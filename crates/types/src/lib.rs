@@ -1,0 +1,13 @@
+//! Wasm-safe vocabulary shared by every layer: roles and the permission table, the stable error
+//! catalogue, and the DTOs that cross the wire (REST, server functions and SSE alike).
+//! Nothing here may depend on a server-only crate: this crate is compiled into the WASM bundle.
+
+mod dto;
+mod error;
+mod metrics;
+mod role;
+
+pub use dto::*;
+pub use error::{ApiError, ErrorCode};
+pub use metrics::*;
+pub use role::{Permission, Role};

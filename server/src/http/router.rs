@@ -1,0 +1,85 @@
+//! Every route on one screen. REST routes are registered through utoipa-axum, so the OpenAPI
+//! document is generated from the same list that routes requests: a route cannot exist
+//! undocumented, and each declares its permission as a security scope (`[]` = any signed-in
+//! caller, no `security` = public).
+
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use ops_app::{App, shell};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{docs, health, mw, sse, v1};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let (rest, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        // auth
+        .routes(routes!(v1::auth::login))
+        .routes(routes!(v1::auth::logout))
+        .routes(routes!(v1::auth::me))
+        .routes(routes!(v1::auth::session))
+        // setup
+        .routes(routes!(v1::setup::status))
+        .routes(routes!(v1::setup::create_admin))
+        // API keys
+        .routes(routes!(v1::api_keys::list, v1::api_keys::create))
+        .routes(routes!(v1::api_keys::revoke))
+        // system
+        .routes(routes!(v1::system::metrics))
+        .routes(routes!(sse::metrics::stream))
+        // admin
+        .routes(routes!(v1::admin::users))
+        .routes(routes!(v1::admin::audit))
+        .split_for_parts();
+    let openapi = std::sync::Arc::new(openapi);
+
+    let leptos = state.leptos.clone();
+    let routes = generate_route_list(App);
+    let ui_state = state.ui();
+    let sessions = SessionManagerLayer::new(ops_auth::DbSessionStore::new(state.db.clone()))
+        .with_name("ops_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
+            state.settings.session_idle_minutes as i64,
+        )));
+
+    Router::new()
+        .merge(rest)
+        .route("/api/openapi.json", get(docs::openapi_json))
+        .route("/api/docs", get(docs::page))
+        .route("/healthz", get(health::get))
+        .route("/api/v1/{*rest}", axum::routing::any(mw::api_not_found))
+        .layer(axum::Extension(openapi))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ui_state.clone()),
+            move || shell(leptos.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(
+            // Outermost first.
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(mw::span))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(axum::middleware::from_fn(mw::render_errors))
+                .layer(CompressionLayer::new())
+                .layer(axum::middleware::from_fn(mw::security_headers))
+                .layer(sessions)
+                .layer(axum::middleware::from_fn_with_state(state.clone(), mw::resolve_auth)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,37 @@
+//! `/api/v1/api-keys`: the caller's own API keys.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use ops_auth::{AuthCtx, HttpError, api_keys};
+use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyView};
+
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+
+/// List your API keys (never their secrets).
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
+    responses((status = 200, body = Vec<ApiKeyView>)), security(("session" = ["account_read"])))]
+pub async fn list(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Vec<ApiKeyView>>, HttpError> {
+    Ok(Json(api_keys::list(&state.db, &ctx).await?))
+}
+
+/// Create an API key. The secret is in this response only.
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = ApiKeyForCreate,
+    responses((status = 201, body = ApiKeyCreated)), security(("session" = ["account_write"])))]
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    ApiJson(input): ApiJson<ApiKeyForCreate>,
+) -> Result<(StatusCode, Json<ApiKeyCreated>), HttpError> {
+    Ok((StatusCode::CREATED, Json(api_keys::create(&state.db, &ctx, input).await?)))
+}
+
+/// Revoke one of your API keys.
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
+    params(("id" = String, Path, description = "API key id")),
+    responses((status = 204), (status = 404)), security(("session" = ["account_write"])))]
+pub async fn revoke(State(state): State<AppState>, ctx: AuthCtx, Path(id): Path<String>) -> Result<StatusCode, HttpError> {
+    api_keys::revoke(&state.db, &ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

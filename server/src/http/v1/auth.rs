@@ -1,0 +1,60 @@
+//! `/api/v1/auth/*`: sign in and out, who am I, how am I signed in.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use ops_auth::{AuthCtx, ClientIp, HttpError, login as login_service, sessions, users};
+use ops_types::{LoginForm, Me, SessionInfo};
+use tower_sessions::Session;
+
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+
+/// Sign in with email and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginForm,
+    responses((status = 200, body = Me), (status = 401, description = "wrong email or password"),
+              (status = 422, description = "a field is missing or malformed"),
+              (status = 429, description = "too many failed attempts; see Retry-After")))]
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(form): ApiJson<LoginForm>,
+) -> Result<Json<Me>, HttpError> {
+    let user = login_service::login(&state.db, &state.limiter, &form.email, &form.password, ip.as_deref()).await?;
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    sessions::sign_in(&session, &user, ip.as_deref(), ua).await?;
+    let ctx = AuthCtx {
+        user_id: user.id.clone(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role,
+        method: ops_auth::AuthMethod::Session { auth_at: 0 },
+        ip,
+    };
+    Ok(Json(ctx.me(user.created_at, user.last_login_at)))
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "signed out")), security(("session" = [])))]
+pub async fn logout(State(state): State<AppState>, ctx: AuthCtx, session: Session) -> Result<StatusCode, HttpError> {
+    sessions::sign_out(&state.db, &session, Some(&ctx)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = Me)), security(("session" = ["account_read"])))]
+pub async fn me(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Me>, HttpError> {
+    let user = users::me(&state.db, &ctx).await?;
+    Ok(Json(ctx.me(user.created_at, user.last_login_at)))
+}
+
+/// How the caller is signed in, and when that ends.
+#[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
+    responses((status = 200, body = SessionInfo)), security(("session" = ["account_read"])))]
+pub async fn session(State(state): State<AppState>, ctx: AuthCtx, session: Session) -> Result<Json<SessionInfo>, HttpError> {
+    Ok(Json(sessions::info(&ctx, Some(&session), state.session_absolute_ms())?))
+}

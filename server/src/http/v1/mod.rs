@@ -1,0 +1,7 @@
+//! `/api/v1` REST handlers, one module per resource, functions named by verb.
+
+pub mod admin;
+pub mod api_keys;
+pub mod auth;
+pub mod setup;
+pub mod system;

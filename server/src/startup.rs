@@ -1,0 +1,160 @@
+//! Startup: connect and migrate, open first-run setup when needed, start the sampler, bind,
+//! and serve until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use ops_auth::{DbSessionStore, LoginLimiter, LoginLimits, setup};
+use ops_config::Settings;
+use ops_db::Db;
+use ops_monitoring::Sampler;
+use tokio::net::TcpListener;
+
+use crate::state::AppState;
+
+#[derive(Debug)]
+pub enum StartError {
+    Db(String),
+    Bind(String),
+    Sampler(String),
+    Leptos(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Db(m) => write!(f, "database: {m}"),
+            StartError::Bind(m) => write!(f, "cannot listen: {m}"),
+            StartError::Sampler(m) => write!(f, "metrics sampler: {m}"),
+            StartError::Leptos(m) => write!(f, "site configuration: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A built, bound application, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    setup_token: Option<String>,
+    state: AppState,
+}
+
+pub fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+pub async fn build(settings: Settings) -> Result<Application, StartError> {
+    let settings = Arc::new(settings);
+    let db = Db::connect(&settings.database_url, settings.database_max_connections)
+        .await
+        .map_err(|e| StartError::Db(format!("{}: {e}", ops_config::redact_url(&settings.database_url))))?;
+    db.migrate().await.map_err(|e| StartError::Db(format!("migrations: {e}")))?;
+    let setup_token = setup::issue_token_if_needed(&db).await.map_err(|e| StartError::Db(e.to_string()))?;
+
+    let sampler = Sampler::start(Duration::from_millis(settings.metrics_interval_ms))
+        .map_err(|e| StartError::Sampler(e.to_string()))?;
+    let limiter = Arc::new(LoginLimiter::new(LoginLimits {
+        max_per_account: settings.login_max_failures_per_account,
+        max_per_ip: settings.login_max_failures_per_ip,
+        window: Duration::from_secs(settings.login_window_minutes * 60),
+    }));
+
+    let listener = TcpListener::bind(&settings.bind)
+        .await
+        .map_err(|e| StartError::Bind(format!("{}: {e}", settings.bind)))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(e.to_string()))?;
+
+    let mut leptos = leptos::config::get_configuration(None)
+        .map_err(|e| StartError::Leptos(e.to_string()))?
+        .leptos_options;
+    leptos.output_name = "ops-center".into();
+    leptos.site_root = settings.site_dir.to_string_lossy().as_ref().into();
+    leptos.site_pkg_dir = "pkg".into();
+    leptos.site_addr = addr;
+
+    let state = AppState { settings, db: db.clone(), limiter, sampler, leptos };
+    spawn_session_cleanup(db);
+    let router = crate::http::router(state.clone());
+    Ok(Application { listener, router, addr, setup_token, state })
+}
+
+fn spawn_session_cleanup(db: Db) {
+    let store = DbSessionStore::new(db);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "expired-session cleanup failed");
+            }
+        }
+    });
+}
+
+impl Application {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The one-time setup token, when no admin exists yet.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
+    }
+
+    pub fn base_url(&self) -> String {
+        if self.state.settings.public_url.is_empty() {
+            format!("http://{}", self.addr)
+        } else {
+            self.state.settings.public_base()
+        }
+    }
+
+    pub fn print_banner(&self) {
+        let base = self.base_url();
+        println!("Ops-Center is running at {base}");
+        println!("  database: {}", ops_config::redact_url(&self.state.settings.database_url));
+        match &self.setup_token {
+            Some(token) => {
+                println!("  No administrator exists yet. Open this one-time link to create the first one");
+                println!("  (valid for 24 hours, or until used):");
+                println!("    {base}/setup?token={token}");
+                println!("  Or from a shell: ops-center admin create --email you@example.com --password '…' --role admin");
+            }
+            None => println!("  Sign in at {base}/login"),
+        }
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

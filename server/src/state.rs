@@ -1,0 +1,42 @@
+//! Application state, built once at start and injected into every handler.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use ops_app::server::UiState;
+use ops_auth::LoginLimiter;
+use ops_config::Settings;
+use ops_db::Db;
+use ops_monitoring::Sampler;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub limiter: Arc<LoginLimiter>,
+    pub sampler: Sampler,
+    pub leptos: LeptosOptions,
+}
+
+impl AppState {
+    pub fn session_absolute_ms(&self) -> i64 {
+        (self.settings.session_absolute_hours * 3600 * 1000) as i64
+    }
+
+    /// What server functions get through Leptos context.
+    pub fn ui(&self) -> UiState {
+        UiState {
+            db: self.db.clone(),
+            limiter: self.limiter.clone(),
+            sampler: self.sampler.clone(),
+            session_absolute_ms: self.session_absolute_ms(),
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
