@@ -1,1 +1,61 @@
+//! The Leptos UI: the HTML shell, the router, pages, components and thin `#[server]` fns.
+//! Server-only code sits behind the `ssr` feature (server fn bodies and `server::UiState`);
+//! browser-only calls live in `browser.rs`. This crate has no default features.
 
+pub mod browser;
+pub mod components;
+pub mod pages;
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use components::shell::Shell;
+use pages::account::{api_keys::ApiKeysPage, profile::ProfilePage};
+use pages::{dashboard::DashboardPage, login::LoginPage, not_found::NotFound, setup::SetupPage};
+
+/// The HTML document around the app. The inline script sets the theme before first paint.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <script>{THEME_BOOT}</script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+const THEME_BOOT: &str = "try{var t=localStorage.getItem('ops-theme');if(!t){t=matchMedia('(prefers-color-scheme: dark)').matches?'dark':'light'}document.documentElement.dataset.theme=t}catch(e){}";
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ops-center.css" />
+        <Title formatter=|t: String| if t.is_empty() { "Ops-Center".to_string() } else { format!("{t} · Ops-Center") } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/setup") view=SetupPage />
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("") view=DashboardPage />
+                    <Route path=path!("account/profile") view=ProfilePage />
+                    <Route path=path!("account/api-keys") view=ApiKeysPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

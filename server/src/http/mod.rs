@@ -1,7 +1,6 @@
 //! The HTTP surface. `router.rs` holds the whole route table.
 
 pub mod docs;
-pub mod error;
 pub mod health;
 pub mod json;
 pub mod mw;

@@ -10,7 +10,7 @@ use crate::state::AppState;
 
 /// All users.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
-    responses((status = 200, body = Vec<UserView>)), security(("session" = ["users_read"])))]
+    responses((status = 200, body = Vec<UserView>)), security(("session" = ["users_read"]), ("api_key" = ["users_read"])))]
 pub async fn users(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Vec<UserView>>, HttpError> {
     Ok(Json(users::list(&state.db, &ctx).await?))
 }
@@ -23,7 +23,7 @@ pub struct AuditQuery {
 
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditEvent>)), security(("session" = ["audit_read"])))]
+    responses((status = 200, body = Vec<AuditEvent>)), security(("session" = ["audit_read"]), ("api_key" = ["audit_read"])))]
 pub async fn audit(
     State(state): State<AppState>,
     ctx: AuthCtx,

@@ -38,7 +38,7 @@ pub async fn login(
 
 /// End the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "signed out")), security(("session" = [])))]
+    responses((status = 204, description = "signed out")), security(("session" = []), ("api_key" = [])))]
 pub async fn logout(State(state): State<AppState>, ctx: AuthCtx, session: Session) -> Result<StatusCode, HttpError> {
     sessions::sign_out(&state.db, &session, Some(&ctx)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -46,7 +46,7 @@ pub async fn logout(State(state): State<AppState>, ctx: AuthCtx, session: Sessio
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, body = Me)), security(("session" = ["account_read"])))]
+    responses((status = 200, body = Me)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
 pub async fn me(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Me>, HttpError> {
     let user = users::me(&state.db, &ctx).await?;
     Ok(Json(ctx.me(user.created_at, user.last_login_at)))
@@ -54,7 +54,7 @@ pub async fn me(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Me>,
 
 /// How the caller is signed in, and when that ends.
 #[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
-    responses((status = 200, body = SessionInfo)), security(("session" = ["account_read"])))]
+    responses((status = 200, body = SessionInfo)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
 pub async fn session(State(state): State<AppState>, ctx: AuthCtx, session: Session) -> Result<Json<SessionInfo>, HttpError> {
     Ok(Json(sessions::info(&ctx, Some(&session), state.session_absolute_ms())?))
 }

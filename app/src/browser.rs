@@ -1,0 +1,126 @@
+//! Browser-only calls (clipboard, confirm, theme, EventSource, ECharts) in one place.
+//! Under `ssr` these are inert: they are only ever called from event handlers and effects,
+//! which do not run on the server.
+
+#[cfg(feature = "hydrate")]
+mod imp {
+    use charming::{Chart, Echarts, WasmRenderer};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{EventSource, MessageEvent};
+
+    pub fn copy_to_clipboard(text: &str) {
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(text);
+        }
+    }
+
+    pub fn confirm(message: &str) -> bool {
+        web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+    }
+
+    pub fn current_theme() -> String {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.get_attribute("data-theme"))
+            .unwrap_or_else(|| "light".into())
+    }
+
+    pub fn set_theme(theme: &str) {
+        let Some(w) = web_sys::window() else { return };
+        if let Some(el) = w.document().and_then(|d| d.document_element()) {
+            let _ = el.set_attribute("data-theme", theme);
+        }
+        if let Ok(Some(storage)) = w.local_storage() {
+            let _ = storage.set_item("ops-theme", theme);
+        }
+    }
+
+    /// An open EventSource; closed when dropped.
+    pub struct Follow {
+        source: EventSource,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+        _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    }
+
+    impl Drop for Follow {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
+
+    /// Follows `url`, calling `on_data` with each `event` message and `on_state(true/false)`
+    /// as the connection opens or drops (the browser reconnects by itself).
+    pub fn follow(
+        url: &str,
+        event: &str,
+        mut on_data: impl FnMut(String) + 'static,
+        on_state: impl Fn(bool) + 'static,
+    ) -> Option<Follow> {
+        let source = EventSource::new(url).ok()?;
+        let on_state = std::rc::Rc::new(on_state);
+        let opened = on_state.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            opened(true);
+            if let Some(text) = e.data().as_string() {
+                on_data(text);
+            }
+        });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_state(false));
+        source.add_event_listener_with_callback(event, on_message.as_ref().unchecked_ref()).ok()?;
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Some(Follow { source, _on_message: on_message, _on_error: on_error })
+    }
+
+    /// True once `/echarts.min.js` has loaded.
+    pub fn echarts_ready() -> bool {
+        web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"echarts".into()).unwrap_or(false))
+    }
+
+    /// A chart drawn into the element with an id.
+    pub struct ChartHandle(Echarts);
+
+    /// Draws `chart` into `#id`, or updates the chart already there.
+    pub fn draw_chart(id: &str, chart: &Chart, handle: &mut Option<ChartHandle>) {
+        match handle {
+            Some(h) => WasmRenderer::update(&h.0, chart),
+            None => {
+                if !echarts_ready() {
+                    return;
+                }
+                if let Ok(e) = WasmRenderer::new_opt(None, None).render(id, chart) {
+                    *handle = Some(ChartHandle(e));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod imp {
+    pub fn copy_to_clipboard(_text: &str) {}
+    pub fn confirm(_message: &str) -> bool {
+        false
+    }
+    pub fn current_theme() -> String {
+        "light".into()
+    }
+    pub fn set_theme(_theme: &str) {}
+    pub struct Follow;
+    pub fn follow(
+        _url: &str,
+        _event: &str,
+        _on_data: impl FnMut(String) + 'static,
+        _on_state: impl Fn(bool) + 'static,
+    ) -> Option<Follow> {
+        None
+    }
+    pub fn echarts_ready() -> bool {
+        false
+    }
+    pub struct ChartHandle;
+    pub fn draw_chart(_id: &str, _chart: &charming::Chart, _handle: &mut Option<ChartHandle>) {}
+}
+
+pub use imp::*;

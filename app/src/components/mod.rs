@@ -1,0 +1,6 @@
+//! Reusable pieces: the console shell, live charts, alerts and formatting helpers.
+
+pub mod alert;
+pub mod chart;
+pub mod format;
+pub mod shell;

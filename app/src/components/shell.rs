@@ -1,0 +1,95 @@
+//! The console shell shared by the admin console and the user portal: sidebar, header with
+//! the signed-in user, sign-out, theme switch; the sidebar folds away on narrow screens.
+//! Only sections that work are listed.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use ops_types::Me;
+
+use crate::browser::{current_theme, set_theme};
+use crate::components::alert::ErrorBox;
+use crate::server::auth::{Logout, current_user};
+
+/// The signed-in user, provided to pages inside the shell.
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub Me);
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    let nav_open = RwSignal::new(false);
+    view! {
+        <Suspense fallback=|| view! { <div class="loading-page">"Loading…"</div> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(user)) => {
+                        provide_context(CurrentUser(user.clone()));
+                        view! {
+                            <div class="layout" class:nav-open=move || nav_open.get()>
+                                <Sidebar user=user.clone() on_pick=move || nav_open.set(false) />
+                                <div class="main">
+                                    <Header user=user nav_open />
+                                    <main class="content"><Outlet /></main>
+                                </div>
+                            </div>
+                        }.into_any()
+                    }
+                    Ok(None) => view! {
+                        <div class="center-page"><p>"Your session has ended. "<a href="/login">"Sign in again"</a></p></div>
+                    }.into_any(),
+                    Err(e) => view! { <div class="center-page"><ErrorBox error=e /></div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let pick = move |_| on_pick();
+    view! {
+        <aside class="sidebar">
+            <a class="brand" href="/">"Ops-Center"</a>
+            <nav aria-label="Main">
+                <p class="nav-heading">"Console"</p>
+                <A href="/" exact=true on:click=pick.clone()>"Dashboard"</A>
+                <p class="nav-heading">"Account"</p>
+                <A href="/account/profile" on:click=pick.clone()>"Profile"</A>
+                <A href="/account/api-keys" on:click=pick>"API keys"</A>
+                <p class="nav-heading">"Developers"</p>
+                <a href="/api/docs" rel="external">"API reference"</a>
+            </nav>
+            <p class="sidebar-foot">{user.role.label()}</p>
+        </aside>
+    }
+}
+
+#[component]
+fn Header(user: Me, nav_open: RwSignal<bool>) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let theme = RwSignal::new(String::from("light"));
+    Effect::new(move |_| theme.set(current_theme()));
+    let toggle_theme = move |_| {
+        let next = if theme.get_untracked() == "dark" { "light" } else { "dark" };
+        set_theme(next);
+        theme.set(next.to_string());
+    };
+    let name = if user.display_name.is_empty() { user.email.clone() } else { user.display_name.clone() };
+    view! {
+        <header class="topbar">
+            <button class="icon-button nav-toggle" aria-label="Menu" on:click=move |_| nav_open.update(|o| *o = !*o)>"☰"</button>
+            <div class="spacer"></div>
+            <button class="icon-button" data-testid="theme-toggle" on:click=toggle_theme
+                aria-label=move || if theme.get() == "dark" { "Switch to light theme" } else { "Switch to dark theme" }>
+                {move || if theme.get() == "dark" { "☀" } else { "☾" }}
+            </button>
+            <div class="user" data-testid="current-user">
+                <span class="user-name">{name}</span>
+                <span class="badge">{user.role.as_str()}</span>
+            </div>
+            <ActionForm action=logout>
+                <button type="submit" class="button secondary" data-testid="sign-out">"Sign out"</button>
+            </ActionForm>
+        </header>
+    }
+}

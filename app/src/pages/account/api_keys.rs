@@ -1,0 +1,113 @@
+//! `/account/api-keys`: create (the secret is shown once, with a copy button), list, revoke.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use ops_types::{ApiKeyCreated, Permission};
+
+use crate::browser::{confirm, copy_to_clipboard};
+use crate::components::alert::ErrorBox;
+use crate::components::format::{datetime, opt_datetime};
+use crate::components::shell::CurrentUser;
+use crate::server::account::{CreateApiKey, RevokeApiKey, list_api_keys};
+
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
+    let can_write = use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::AccountWrite));
+    let created = RwSignal::new(None::<ApiKeyCreated>);
+    Effect::new(move |_| {
+        if let Some(Ok(k)) = create.value().get() {
+            created.set(Some(k));
+        }
+    });
+    let create_error = move || create.value().get().and_then(|r| r.err());
+    let revoke_error = move || revoke.value().get().and_then(|r| r.err());
+
+    view! {
+        <Title text="API keys" />
+        <div class="page-head"><h1>"API keys"</h1></div>
+        <p class="muted">
+            "Use a key as " <code>"Authorization: Bearer <key>"</code>
+            " on any API request; it acts as you, with your role."
+        </p>
+        {can_write.then(|| view! {
+            <section class="card">
+                <h3>"New key"</h3>
+                <ActionForm action=create attr:class="form inline" attr:data-testid="create-key-form">
+                    <label>"Name"
+                        <input type="text" name="name" placeholder="e.g. CI deploy" maxlength="80" required />
+                    </label>
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create key"</button>
+                </ActionForm>
+                {move || create_error().map(|e| view! { <ErrorBox error=e /> })}
+            </section>
+        })}
+        {move || created.get().map(|k| view! { <SecretDialog created=k on_close=move || created.set(None) /> })}
+        {move || revoke_error().map(|e| view! { <ErrorBox error=e /> })}
+        <section class="card">
+            <Transition fallback=|| view! { <p>"Loading keys…"</p> }>
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty" data-testid="no-keys">"No API keys yet. Create one above to call the API from scripts."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <table class="table" data-testid="key-table">
+                                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|k| {
+                                        let id = k.id.clone();
+                                        let name = k.name.clone();
+                                        view! {
+                                            <tr>
+                                                <td>{k.name}</td>
+                                                <td><code>{format!("{}_…", k.prefix)}</code></td>
+                                                <td>{datetime(k.created_at)}</td>
+                                                <td>{opt_datetime(k.last_used_at)}</td>
+                                                <td class="actions">
+                                                    {can_write.then(|| view! {
+                                                        <button class="button danger small" data-testid="revoke-key"
+                                                            on:click=move |_| {
+                                                                if confirm(&format!("Revoke the key \u{201c}{name}\u{201d}? Anything using it stops working.")) {
+                                                                    revoke.dispatch(RevokeApiKey { id: id.clone() });
+                                                                }
+                                                            }>"Revoke"</button>
+                                                    })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Shows a new key's secret once, with a copy button.
+#[component]
+fn SecretDialog(created: ApiKeyCreated, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let secret = created.secret.clone();
+    view! {
+        <div class="dialog-backdrop">
+            <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="secret-title">
+                <h3 id="secret-title">{format!("Key \u{201c}{}\u{201d} created", created.key.name)}</h3>
+                <p>"Copy it now: this is the only time it is shown."</p>
+                <div class="secret-row">
+                    <input type="text" readonly data-testid="new-key-secret" prop:value=created.secret.clone() />
+                    <button class="button" on:click=move |_| { copy_to_clipboard(&secret); copied.set(true); }>
+                        {move || if copied.get() { "Copied" } else { "Copy" }}
+                    </button>
+                </div>
+                <button class="button primary" data-testid="close-secret" on:click=move |_| on_close()>"I have stored it"</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,7 @@
+//! One page per file.
+
+pub mod account;
+pub mod dashboard;
+pub mod login;
+pub mod not_found;
+pub mod setup;

@@ -1,0 +1,83 @@
+//! Sign-in, sign-out, first-run setup and "who am I" for the UI.
+
+use leptos::prelude::*;
+use ops_types::{ApiError, Me, SessionInfo};
+#[cfg(feature = "ssr")]
+use super::ssr::{client_ip, ctx, fail, safe_next, session, state, user_agent};
+
+/// The signed-in user, or `None`.
+#[server(prefix = "/api/ui", endpoint = "me")]
+pub async fn current_user() -> Result<Option<Me>, ApiError> {
+    let Ok(ctx) = ctx() else { return Ok(None) };
+    let st = state()?;
+    let user = ops_auth::users::me(&st.db, &ctx).await.map_err(fail)?;
+    Ok(Some(ctx.me(user.created_at, user.last_login_at)))
+}
+
+/// Signs in and sends the browser on to `next` (a local path) or the dashboard.
+#[server(prefix = "/api/ui", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    let st = state()?;
+    let ip = client_ip();
+    let user = ops_auth::login::login(&st.db, &st.limiter, &email, &password, ip.as_deref()).await.map_err(fail)?;
+    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref()).await.map_err(fail)?;
+    leptos_axum::redirect(&safe_next(next));
+    Ok(())
+}
+
+#[server(prefix = "/api/ui", endpoint = "logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    let st = state()?;
+    let ctx = ctx().map_err(fail)?;
+    ops_auth::sessions::sign_out(&st.db, &session()?, Some(&ctx)).await.map_err(fail)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// What the setup page should show.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SetupState {
+    /// No admin yet and the token is valid: show the form.
+    Open,
+    /// No admin yet, but the link is missing, used or expired.
+    BadToken,
+    /// An admin exists: setup is over.
+    Done,
+}
+
+#[server(prefix = "/api/ui", endpoint = "setup_state")]
+pub async fn get_setup_state(token: String) -> Result<SetupState, ApiError> {
+    let st = state()?;
+    if !ops_auth::setup::needs_admin(&st.db).await.map_err(fail)? {
+        return Ok(SetupState::Done);
+    }
+    Ok(if ops_auth::setup::token_valid(&st.db, &token).await.map_err(fail)? {
+        SetupState::Open
+    } else {
+        SetupState::BadToken
+    })
+}
+
+/// Creates the first administrator with the one-time token and signs them in.
+#[server(prefix = "/api/ui", endpoint = "create_admin")]
+pub async fn create_admin(token: String, email: String, display_name: String, password: String, confirm: String) -> Result<(), ApiError> {
+    if password != confirm {
+        return Err(fail(ApiError::field(ops_types::ErrorCode::Validation, "confirm", "the passwords differ")));
+    }
+    let st = state()?;
+    let ip = client_ip();
+    let user = ops_auth::setup::create_first_admin(&st.db, &token, &email, &display_name, &password, ip.as_deref())
+        .await
+        .map_err(fail)?;
+    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref()).await.map_err(fail)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/api/ui", endpoint = "session_info")]
+pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
+    let st = state()?;
+    let ctx = ctx().map_err(fail)?;
+    let session = session().ok();
+    ops_auth::sessions::info(&ctx, session.as_ref(), st.session_absolute_ms).map_err(fail)
+}

@@ -1,0 +1,26 @@
+//! `#[server]` functions: each extracts the caller, calls the domain service, returns a DTO.
+//! They are public HTTP endpoints under `/api/ui/`; the services check permissions.
+//! `SERVER_FNS` lists them with the permission they need, for the route-walk test.
+
+pub mod account;
+pub mod auth;
+pub mod system;
+
+#[cfg(feature = "ssr")]
+mod ssr;
+#[cfg(feature = "ssr")]
+pub use ssr::UiState;
+
+/// (path, permission) for each server function; `None` = public, `Some("")` = any signed-in caller.
+pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
+    ("/api/ui/me", None),
+    ("/api/ui/login", None),
+    ("/api/ui/logout", Some("")),
+    ("/api/ui/setup_state", None),
+    ("/api/ui/create_admin", None),
+    ("/api/ui/session_info", Some("account_read")),
+    ("/api/ui/list_api_keys", Some("account_read")),
+    ("/api/ui/create_api_key", Some("account_write")),
+    ("/api/ui/revoke_api_key", Some("account_write")),
+    ("/api/ui/metrics_snapshot", Some("system_read")),
+];

@@ -1,0 +1,169 @@
+// Browser tests: Playwright (playwright-core) driving Debian's Chromium against a fresh server.
+// Env: E2E_BIN (ops-center binary), E2E_SITE (site dir), E2E_DATABASE_URL (optional, PostgreSQL).
+// Prints "N passed, N failed" and exits non-zero on any failure.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BIN = process.env.E2E_BIN;
+const SITE = process.env.E2E_SITE;
+if (!BIN || !SITE) { console.error('set E2E_BIN and E2E_SITE'); process.exit(2); }
+const ADMIN = { email: 'admin@example.com', name: 'Ada Admin', password: 'correct horse battery staple' };
+const backend = process.env.E2E_DATABASE_URL ? 'postgres' : 'sqlite';
+
+let passed = 0, failed = 0;
+async function step(name, fn) {
+  const t0 = Date.now();
+  try { await fn(); passed++; console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
+  catch (e) { failed++; console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`); throw e; }
+}
+function expect(cond, message) { if (!cond) throw new Error(message); }
+
+function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ops-e2e-'));
+  const env = { ...process.env, OPS_SITE_DIR: SITE, OPS_LOG: 'warn' };
+  if (process.env.E2E_DATABASE_URL) env.OPS_DATABASE_URL = process.env.E2E_DATABASE_URL;
+  const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.on('data', d => process.stderr.write(`[server] ${d}`));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30000);
+    child.on('exit', code => reject(new Error(`server exited with ${code}:\n${out}`)));
+    child.stdout.on('data', d => {
+      out += d;
+      const base = out.match(/running at (http:\/\/127\.0\.0\.1:\d+)/);
+      const setup = out.match(/(http:\/\/\S+\/setup\?token=[0-9a-f]+)/);
+      if (base && setup) { clearTimeout(timer); resolve({ child, dataDir, base: base[1], setupLink: setup[1] }); }
+    });
+  });
+}
+
+const server = await startServer();
+console.log(`# ${backend}: server at ${server.base}`);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+const context = await browser.newContext();
+const page = await context.newPage();
+const pageErrors = [];
+page.on('pageerror', e => pageErrors.push(e.message));
+page.on('console', m => { if (m.type() === 'error' && !/favicon/.test(m.text())) pageErrors.push(m.text()); });
+page.on('dialog', d => d.accept());
+page.setDefaultTimeout(15000);
+const api = (path, key) => fetch(server.base + path, { headers: key ? { Authorization: `Bearer ${key}` } : {} });
+
+try {
+  await step('signed-out visitors are sent to the login page', async () => {
+    await page.goto(server.base + '/');
+    await page.waitForURL(/\/login\?next=%2F$/);
+  });
+
+  await step('setup link creates the first admin', async () => {
+    await page.goto(server.setupLink);
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=display_name]', ADMIN.name);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.fill('input[name=confirm]', ADMIN.password);
+    await page.click('[data-testid=setup-form] button[type=submit]');
+    await page.waitForURL(server.base + '/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    expect((await page.textContent('[data-testid=current-user]')).includes(ADMIN.name), 'header shows the admin');
+  });
+
+  await step('the setup link works only once', async () => {
+    const p2 = await context.browser().newPage();
+    await p2.goto(server.setupLink);
+    await p2.getByText('Setup is complete').waitFor();
+    await p2.close();
+  });
+
+  await step('sign out', async () => {
+    await page.click('[data-testid=sign-out]');
+    await page.waitForURL(/\/login/);
+    expect((await api('/api/v1/auth/me')).status === 401, 'no session after sign-out');
+  });
+
+  await step('sign in', async () => {
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('[data-testid=login-form] button[type=submit]');
+    await page.waitForURL(server.base + '/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  });
+
+  await step('dashboard chart updates from the live stream', async () => {
+    await page.locator('[data-testid=live-status]').getByText('Live').waitFor();
+    await page.locator('#cpu-chart canvas').first().waitFor();
+    const samples = async () => Number(await page.getAttribute('#cpu-chart', 'data-samples'));
+    const first = await samples();
+    await page.waitForFunction(n => Number(document.querySelector('#cpu-chart').dataset.samples) >= n + 2, first, { timeout: 10000 });
+    expect(await page.locator('#network-chart canvas').count() > 0, 'network chart drawn');
+  });
+
+  let secret;
+  await step('create an API key and use it', async () => {
+    await page.click('nav >> text=API keys');
+    await page.waitForURL(/\/account\/api-keys$/);
+    await page.getByTestId('no-keys').waitFor();
+    await page.fill('[data-testid=create-key-form] input[name=name]', 'e2e key');
+    await page.click('[data-testid=create-key-form] button[type=submit]');
+    const box = page.getByTestId('new-key-secret');
+    await box.waitFor();
+    secret = await box.inputValue();
+    expect(/^opc_[0-9a-f]{16}_[0-9a-f]{64}$/.test(secret), `secret shape: ${secret}`);
+    await page.click('[data-testid=close-secret]');
+    await page.getByTestId('key-table').getByText('e2e key').waitFor();
+    expect(!(await page.content()).includes(secret.slice(21)), 'the secret is not shown again');
+    const res = await api('/api/v1/auth/me', secret);
+    expect(res.status === 200, `key works: ${res.status}`);
+    expect((await res.json()).email === ADMIN.email, 'key acts as its owner');
+  });
+
+  await step('revoke it', async () => {
+    await page.click('[data-testid=revoke-key]');
+    await page.getByTestId('no-keys').waitFor();
+    const res = await api('/api/v1/auth/me', secret);
+    expect(res.status === 401, `revoked key refused: ${res.status}`);
+    expect(res.headers.get('www-authenticate')?.startsWith('Bearer'), 'WWW-Authenticate: Bearer');
+  });
+
+  await step('theme switch and phone-width layout', async () => {
+    const before = await page.getAttribute('html', 'data-theme');
+    await page.click('[data-testid=theme-toggle]');
+    const after = await page.getAttribute('html', 'data-theme');
+    expect(before !== after, `theme toggled (${before} -> ${after})`);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.click('.nav-toggle');
+    await page.locator('.sidebar >> text=Profile').click();
+    await page.waitForURL(/\/account\/profile$/);
+    await page.getByTestId('profile').getByText(ADMIN.email).waitFor();
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('wrong password shows a clear error', async () => {
+    await page.click('[data-testid=sign-out]');
+    await page.waitForURL(/\/login/);
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', 'not the password');
+    await page.click('[data-testid=login-form] button[type=submit]');
+    await page.getByRole('alert').getByText('Wrong email or password').waitFor();
+    expect(page.url().includes('/login'), 'still on the login page');
+  });
+
+  await step('no errors in the browser console', async () => {
+    expect(pageErrors.length === 0, pageErrors.join('\n'));
+  });
+} catch (_) {
+  await page.screenshot({ path: join(tmpdir(), `ops-e2e-failure-${backend}.png`) }).catch(() => {});
+  console.log(`# screenshot: ${join(tmpdir(), `ops-e2e-failure-${backend}.png`)}`);
+} finally {
+  await browser.close();
+  server.child.kill('SIGTERM');
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

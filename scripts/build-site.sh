@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the browser side into SITE_DIR: WASM + JS glue (wasm-bindgen), CSS, public assets,
+# ECharts and Swagger UI from end2end/node_modules. Usage: build-site.sh dev|release SITE_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:?dev or release}; site=${2:?site dir}
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$profile" in
+  dev) cargo_profile=dev; out=debug ;;
+  release) cargo_profile=wasm-release; out=wasm-release ;;
+  *) echo "build-site: unknown profile $profile" >&2; exit 2 ;;
+esac
+cargo build -p ops-frontend --lib --target wasm32-unknown-unknown --profile "$cargo_profile"
+mkdir -p "$site/pkg" "$site/swagger"
+wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name ops-center \
+  "$target_dir/wasm32-unknown-unknown/$out/ops_frontend.wasm"
+cp style/main.css "$site/pkg/ops-center.css"
+cp -r public/. "$site/"
+nm=end2end/node_modules
+[ -f "$nm/echarts/dist/echarts.min.js" ] || { echo "build-site: run make setup first (npm packages missing)" >&2; exit 1; }
+cp "$nm/echarts/dist/echarts.min.js" "$site/echarts.min.js"
+cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" "$nm/swagger-ui-dist/swagger-ui.css" "$site/swagger/"
+echo "site built in $site ($profile)"

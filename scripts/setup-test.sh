@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# What the test suites need beyond the build: Chromium and a reachable PostgreSQL.
+set -euo pipefail
+die() { echo "setup-test: $*" >&2; exit 1; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup-test: installing Debian's chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null \
+    || die "could not install chromium (run as root)"
+fi
+command -v psql >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null \
+    || die "psql is missing and could not be installed"
+}
+if ! psql "$OPS_TEST_POSTGRES_URL" -Atqc 'select 1' >/dev/null 2>&1; then
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    echo "setup-test: starting the local PostgreSQL cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    sleep 2
+  fi
+  psql "$OPS_TEST_POSTGRES_URL" -Atqc 'select 1' >/dev/null 2>&1 \
+    || die "PostgreSQL at $OPS_TEST_POSTGRES_URL is unreachable; the PostgreSQL suites cannot run (set OPS_TEST_POSTGRES_URL)"
+fi
+echo "setup-test: chromium and PostgreSQL ready"

@@ -1,0 +1,3 @@
+//! Server-Sent Events streams.
+
+pub mod metrics;

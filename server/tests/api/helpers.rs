@@ -1,0 +1,85 @@
+//! `spawn_app()` and clients.
+
+use ops_auth::users::{self, UserForCreate};
+use ops_config::Settings;
+use ops_db::{Backend, Db};
+use ops_types::Role;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "a long test password";
+
+pub struct TestApp {
+    pub base: String,
+    pub setup_token: Option<String>,
+    pub db: Db,
+    pub backend: Backend,
+}
+
+/// The backends every test runs on.
+pub fn backends() -> Vec<Backend> {
+    ops_db::testing::backends()
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let url = ops_db::testing::fresh_url(backend).await.unwrap();
+    let data_dir = std::env::temp_dir().join(format!("ops-api-test-{}", ops_db::new_id()));
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir,
+        database_url: url.clone(),
+        metrics_interval_ms: 200,
+        login_max_failures_per_account: 3,
+        ..Settings::default()
+    };
+    let app = ops_center::build(settings).await.unwrap();
+    let base = app.base_url();
+    let setup_token = app.setup_token().map(str::to_string);
+    tokio::spawn(app.run_until_stopped());
+    let db = Db::connect(&url, 2).await.unwrap();
+    TestApp { base, setup_token, db, backend }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client that keeps cookies, like a browser.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Creates a user with `role` and returns its email.
+    pub async fn user(&self, role: Role) -> String {
+        let email = format!("{}-{}@example.com", role.as_str(), &ops_db::new_id()[28..]);
+        users::create_from_cli(&self.db, UserForCreate {
+            email: email.clone(),
+            display_name: format!("{role} user"),
+            password: PASSWORD.into(),
+            role,
+        })
+        .await
+        .unwrap();
+        email
+    }
+
+    /// A cookie client signed in as a new user with `role`.
+    pub async fn signed_in(&self, role: Role) -> reqwest::Client {
+        let client = self.browser();
+        let email = self.user(role).await;
+        let res = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "login as {role}");
+        client
+    }
+}
+
+/// The `error` object of an API error response.
+pub async fn error_of(res: reqwest::Response) -> Value {
+    let body: Value = res.json().await.unwrap();
+    body["error"].clone()
+}

@@ -1,0 +1,10 @@
+//! API tests: the one integration-test binary of the server. Each test starts the real
+//! application on port 0 with a fresh database (SQLite, and PostgreSQL when configured)
+//! and talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod errors;
+mod helpers;
+mod routes;
+mod system;
