@@ -73,6 +73,19 @@ mod imp {
         Some(Follow { source, _on_message: on_message, _on_error: on_error })
     }
 
+    /// Adds `<script src="/echarts.min.js">` to the page once; only pages with charts call it.
+    pub fn load_echarts() {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        if doc.get_element_by_id("echarts-script").is_some() {
+            return;
+        }
+        if let (Ok(script), Some(head)) = (doc.create_element("script"), doc.head()) {
+            script.set_id("echarts-script");
+            let _ = script.set_attribute("src", "/echarts.min.js");
+            let _ = head.append_child(&script);
+        }
+    }
+
     /// True once `/echarts.min.js` has loaded.
     pub fn echarts_ready() -> bool {
         web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"echarts".into()).unwrap_or(false))
@@ -116,6 +129,7 @@ mod imp {
     ) -> Option<Follow> {
         None
     }
+    pub fn load_echarts() {}
     pub fn echarts_ready() -> bool {
         false
     }

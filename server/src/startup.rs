@@ -19,7 +19,6 @@ pub enum StartError {
     Db(String),
     Bind(String),
     Sampler(String),
-    Leptos(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -28,7 +27,6 @@ impl std::fmt::Display for StartError {
             StartError::Db(m) => write!(f, "database: {m}"),
             StartError::Bind(m) => write!(f, "cannot listen: {m}"),
             StartError::Sampler(m) => write!(f, "metrics sampler: {m}"),
-            StartError::Leptos(m) => write!(f, "site configuration: {m}"),
         }
     }
 }
@@ -71,13 +69,14 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         .map_err(|e| StartError::Bind(format!("{}: {e}", settings.bind)))?;
     let addr = listener.local_addr().map_err(|e| StartError::Bind(e.to_string()))?;
 
-    let mut leptos = leptos::config::get_configuration(None)
-        .map_err(|e| StartError::Leptos(e.to_string()))?
-        .leptos_options;
-    leptos.output_name = "ops-center".into();
-    leptos.site_root = settings.site_dir.to_string_lossy().as_ref().into();
-    leptos.site_pkg_dir = "pkg".into();
-    leptos.site_addr = addr;
+    // Built from our settings, not from LEPTOS_* variables: settings are loaded once, here.
+    let leptos = leptos::config::LeptosOptions::builder()
+        .output_name("ops-center")
+        .site_root(settings.site_dir.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(leptos::config::Env::PROD)
+        .build();
 
     let state = AppState { settings, db: db.clone(), limiter, sampler, leptos };
     spawn_session_cleanup(db);

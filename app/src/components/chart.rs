@@ -7,7 +7,7 @@ use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
 use charming::series::Line;
 use leptos::prelude::*;
 
-use crate::browser::{ChartHandle, draw_chart, echarts_ready};
+use crate::browser::{ChartHandle, draw_chart, echarts_ready, load_echarts};
 
 /// One named series of values.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,7 @@ pub fn LiveChart(
 ) -> impl IntoView {
     let handle = StoredValue::new_local(None::<ChartHandle>);
     Effect::new(move |_| {
+        load_echarts();
         let option = chart.get();
         draw_when_ready(id, option, handle, 50);
     });

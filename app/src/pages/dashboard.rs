@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use leptos::prelude::*;
-use leptos_meta::{Script, Title};
+use leptos_meta::Title;
 use ops_types::MetricsSnapshot;
 
 use crate::browser::{Follow, follow};
@@ -93,7 +93,6 @@ pub fn DashboardPage() -> impl IntoView {
 
     view! {
         <Title text="Dashboard" />
-        <Script src="/echarts.min.js" />
         <div class="page-head">
             <h1>"Dashboard"</h1>
             <span class="live" class:on=move || connected.get() data-testid="live-status">

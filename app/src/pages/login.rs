@@ -20,7 +20,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h1 class="brand-title">"Ops-Center"</h1>
                 <p class="muted">"Sign in to continue."</p>
                 <ActionForm action=login attr:class="form" attr:data-testid="login-form">
-                    <input type="hidden" name="next" prop:value=next />
+                    <input type="hidden" name="next" value=next />
                     <label>"Email"
                         <input type="email" name="email" autocomplete="username" required autofocus />
                     </label>

@@ -25,7 +25,7 @@ pub fn SetupPage() -> impl IntoView {
                             Ok(SetupState::Open) => view! {
                                 <p class="muted">"Create the first administrator account. This link works once."</p>
                                 <ActionForm action=create attr:class="form" attr:data-testid="setup-form">
-                                    <input type="hidden" name="token" prop:value=token />
+                                    <input type="hidden" name="token" value=token />
                                     <label>"Email"<input type="email" name="email" autocomplete="username" required /></label>
                                     <label>"Display name"<input type="text" name="display_name" autocomplete="name" maxlength="100" /></label>
                                     <label>"Password"

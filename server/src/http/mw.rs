@@ -23,6 +23,9 @@ pub fn span(req: &Request<Body>) -> tracing::Span {
 /// Resolves the caller (Bearer API key first, then the session cookie) and stores the result;
 /// then refuses cross-origin changes and sends signed-out visitors of pages to the login page.
 pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if is_static(req.uri().path()) {
+        return next.run(req).await; // no identity needed: skip the session lookup
+    }
     let ip = client_ip(&state, &req);
     let bearer = bearer(req.headers());
     let resolved: Result<AuthCtx, ApiError> = match &bearer {
@@ -100,6 +103,11 @@ fn client_ip(state: &AppState, req: &Request) -> Option<String> {
         }
     }
     req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+/// Site assets: served as files, identical for everyone.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.starts_with("/swagger/") || path == "/echarts.min.js" || path == "/favicon.svg"
 }
 
 /// Pages are what the Leptos router serves: not API, not assets.
