@@ -16,7 +16,9 @@ mod imp {
     }
 
     pub fn confirm(message: &str) -> bool {
-        web_sys::window().and_then(|w| w.confirm_with_message(message).ok()).unwrap_or(false)
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(message).ok())
+            .unwrap_or(false)
     }
 
     pub fn current_theme() -> String {
@@ -68,14 +70,22 @@ mod imp {
             }
         });
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| on_state(false));
-        source.add_event_listener_with_callback(event, on_message.as_ref().unchecked_ref()).ok()?;
+        source
+            .add_event_listener_with_callback(event, on_message.as_ref().unchecked_ref())
+            .ok()?;
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Some(Follow { source, _on_message: on_message, _on_error: on_error })
+        Some(Follow {
+            source,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
     }
 
     /// Adds `<script src="/echarts.min.js">` to the page once; only pages with charts call it.
     pub fn load_echarts() {
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
         if doc.get_element_by_id("echarts-script").is_some() {
             return;
         }
@@ -88,7 +98,8 @@ mod imp {
 
     /// True once `/echarts.min.js` has loaded.
     pub fn echarts_ready() -> bool {
-        web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"echarts".into()).unwrap_or(false))
+        web_sys::window()
+            .is_some_and(|w| js_sys::Reflect::has(&w, &"echarts".into()).unwrap_or(false))
     }
 
     /// A chart drawn into the element with an id.

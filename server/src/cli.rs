@@ -10,7 +10,11 @@ use ops_db::Db;
 use ops_types::Role;
 
 #[derive(Parser, Debug)]
-#[command(name = "ops-center", version, about = "Self-hosted control plane of an AI platform")]
+#[command(
+    name = "ops-center",
+    version,
+    about = "Self-hosted control plane of an AI platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,7 +73,10 @@ enum ConfigCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -87,7 +94,9 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Config { command: ConfigCommand::PrintDefault } => {
+        Command::Config {
+            command: ConfigCommand::PrintDefault,
+        } => {
             print!("{}", Settings::example_toml());
             Ok(())
         }
@@ -99,21 +108,49 @@ async fn run(cli: Cli) -> Result<(), String> {
             app.run_until_stopped().await.map_err(|e| e.to_string())
         }
         Command::Migrate { data_dir } => {
-            let settings = load(Overrides { data_dir, ..Overrides::default() })?;
+            let settings = load(Overrides {
+                data_dir,
+                ..Overrides::default()
+            })?;
             let db = connect(&settings).await?;
-            println!("migrations applied to {}", ops_config::redact_url(&settings.database_url));
+            println!(
+                "migrations applied to {}",
+                ops_config::redact_url(&settings.database_url)
+            );
             db.close().await;
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { email, password, role, name, data_dir } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email,
+                    password,
+                    role,
+                    name,
+                    data_dir,
+                },
+        } => {
             let role = Role::parse(&role).ok_or_else(|| {
-                format!("--role: `{role}` is not one of admin, moderator, developer, analyst, viewer")
+                format!(
+                    "--role: `{role}` is not one of admin, moderator, developer, analyst, viewer"
+                )
             })?;
-            let settings = load(Overrides { data_dir, ..Overrides::default() })?;
+            let settings = load(Overrides {
+                data_dir,
+                ..Overrides::default()
+            })?;
             let db = connect(&settings).await?;
-            let user = users::create_from_cli(&db, UserForCreate { email, display_name: name, password, role })
-                .await
-                .map_err(|e| e.to_string())?;
+            let user = users::create_from_cli(
+                &db,
+                UserForCreate {
+                    email,
+                    display_name: name,
+                    password,
+                    role,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!("created {} ({}) with id {}", user.email, user.role, user.id);
             db.close().await;
             Ok(())
@@ -128,7 +165,12 @@ fn load(overrides: Overrides) -> Result<Settings, String> {
 async fn connect(settings: &Settings) -> Result<Db, String> {
     let db = Db::connect(&settings.database_url, settings.database_max_connections)
         .await
-        .map_err(|e| format!("database {}: {e}", ops_config::redact_url(&settings.database_url)))?;
+        .map_err(|e| {
+            format!(
+                "database {}: {e}",
+                ops_config::redact_url(&settings.database_url)
+            )
+        })?;
     db.migrate().await.map_err(|e| format!("migrations: {e}"))?;
     Ok(db)
 }

@@ -45,16 +45,28 @@ pub struct Application {
 pub fn init_tracing(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 pub async fn build(settings: Settings) -> Result<Application, StartError> {
     let settings = Arc::new(settings);
     let db = Db::connect(&settings.database_url, settings.database_max_connections)
         .await
-        .map_err(|e| StartError::Db(format!("{}: {e}", ops_config::redact_url(&settings.database_url))))?;
-    db.migrate().await.map_err(|e| StartError::Db(format!("migrations: {e}")))?;
-    let setup_token = setup::issue_token_if_needed(&db).await.map_err(|e| StartError::Db(e.to_string()))?;
+        .map_err(|e| {
+            StartError::Db(format!(
+                "{}: {e}",
+                ops_config::redact_url(&settings.database_url)
+            ))
+        })?;
+    db.migrate()
+        .await
+        .map_err(|e| StartError::Db(format!("migrations: {e}")))?;
+    let setup_token = setup::issue_token_if_needed(&db)
+        .await
+        .map_err(|e| StartError::Db(e.to_string()))?;
 
     let sampler = Sampler::start(Duration::from_millis(settings.metrics_interval_ms))
         .map_err(|e| StartError::Sampler(e.to_string()))?;
@@ -67,7 +79,9 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
     let listener = TcpListener::bind(&settings.bind)
         .await
         .map_err(|e| StartError::Bind(format!("{}: {e}", settings.bind)))?;
-    let addr = listener.local_addr().map_err(|e| StartError::Bind(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(e.to_string()))?;
 
     // Built from our settings, not from LEPTOS_* variables: settings are loaded once, here.
     let leptos = leptos::config::LeptosOptions::builder()
@@ -78,10 +92,22 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         .env(leptos::config::Env::PROD)
         .build();
 
-    let state = AppState { settings, db: db.clone(), limiter, sampler, leptos };
+    let state = AppState {
+        settings,
+        db: db.clone(),
+        limiter,
+        sampler,
+        leptos,
+    };
     spawn_session_cleanup(db);
     let router = crate::http::router(state.clone());
-    Ok(Application { listener, router, addr, setup_token, state })
+    Ok(Application {
+        listener,
+        router,
+        addr,
+        setup_token,
+        state,
+    })
 }
 
 fn spawn_session_cleanup(db: Db) {
@@ -118,21 +144,32 @@ impl Application {
     pub fn print_banner(&self) {
         let base = self.base_url();
         println!("Ops-Center is running at {base}");
-        println!("  database: {}", ops_config::redact_url(&self.state.settings.database_url));
+        println!(
+            "  database: {}",
+            ops_config::redact_url(&self.state.settings.database_url)
+        );
         match &self.setup_token {
             Some(token) => {
-                println!("  No administrator exists yet. Open this one-time link to create the first one");
+                println!(
+                    "  No administrator exists yet. Open this one-time link to create the first one"
+                );
                 println!("  (valid for 24 hours, or until used):");
                 println!("    {base}/setup?token={token}");
-                println!("  Or from a shell: ops-center admin create --email you@example.com --password '…' --role admin");
+                println!(
+                    "  Or from a shell: ops-center admin create --email you@example.com --password '…' --role admin"
+                );
             }
             None => println!("  Sign in at {base}/login"),
         }
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
     }
 }
 

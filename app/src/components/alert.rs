@@ -8,10 +8,16 @@ use ops_types::ApiError;
 pub fn ErrorBox(error: ApiError) -> impl IntoView {
     let text = match error.code {
         ops_types::ErrorCode::RateLimited => match error.retry_after {
-            Some(s) => format!("Too many failed attempts. Try again in {} minute(s).", s.div_ceil(60)),
+            Some(s) => format!(
+                "Too many failed attempts. Try again in {} minute(s).",
+                s.div_ceil(60)
+            ),
             None => error.message.clone(),
         },
-        ops_types::ErrorCode::Internal => "Something went wrong on the server. Try again; if it persists, check the server log.".to_string(),
+        ops_types::ErrorCode::Internal => {
+            "Something went wrong on the server. Try again; if it persists, check the server log."
+                .to_string()
+        }
         _ => capitalise(&error.message),
     };
     view! { <div class="alert error" role="alert">{text}</div> }

@@ -42,11 +42,19 @@ pub fn line_chart(labels: &[String], series: &[Series], max: Option<f64>, unit: 
 }
 
 /// ECharts is loaded on demand (only pages with charts load it), so the first draw may wait.
-fn draw_when_ready(id: &'static str, option: Chart, handle: StoredValue<Option<ChartHandle>, LocalStorage>, tries: u32) {
+fn draw_when_ready(
+    id: &'static str,
+    option: Chart,
+    handle: StoredValue<Option<ChartHandle>, LocalStorage>,
+    tries: u32,
+) {
     if echarts_ready() {
         handle.update_value(|h| draw_chart(id, &option, h));
     } else if tries > 0 {
-        set_timeout(move || draw_when_ready(id, option, handle, tries - 1), std::time::Duration::from_millis(100));
+        set_timeout(
+            move || draw_when_ready(id, option, handle, tries - 1),
+            std::time::Duration::from_millis(100),
+        );
     }
 }
 

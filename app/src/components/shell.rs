@@ -70,11 +70,19 @@ fn Header(user: Me, nav_open: RwSignal<bool>) -> impl IntoView {
     let theme = RwSignal::new(String::from("light"));
     Effect::new(move |_| theme.set(current_theme()));
     let toggle_theme = move |_| {
-        let next = if theme.get_untracked() == "dark" { "light" } else { "dark" };
+        let next = if theme.get_untracked() == "dark" {
+            "light"
+        } else {
+            "dark"
+        };
         set_theme(next);
         theme.set(next.to_string());
     };
-    let name = if user.display_name.is_empty() { user.email.clone() } else { user.display_name.clone() };
+    let name = if user.display_name.is_empty() {
+        user.email.clone()
+    } else {
+        user.display_name.clone()
+    };
     view! {
         <header class="topbar">
             <button class="icon-button nav-toggle" aria-label="Menu" on:click=move |_| nav_open.update(|o| *o = !*o)>"☰"</button>

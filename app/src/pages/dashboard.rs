@@ -28,11 +28,18 @@ struct History {
 impl History {
     fn push(&mut self, s: &MetricsSnapshot) {
         let secs = s.at.div_euclid(1000).rem_euclid(86_400);
-        self.labels.push_back(format!("{:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60));
+        self.labels.push_back(format!(
+            "{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        ));
         self.cpu.push_back(round1(s.cpu.total as f64));
         self.memory.push_back(round1(s.memory.used_percent()));
-        self.rx.push_back(round1(s.network.rx_bytes_per_sec as f64 / 1024.0));
-        self.tx.push_back(round1(s.network.tx_bytes_per_sec as f64 / 1024.0));
+        self.rx
+            .push_back(round1(s.network.rx_bytes_per_sec as f64 / 1024.0));
+        self.tx
+            .push_back(round1(s.network.tx_bytes_per_sec as f64 / 1024.0));
         if self.labels.len() > WINDOW {
             self.labels.pop_front();
             self.cpu.pop_front();
@@ -74,17 +81,39 @@ pub fn DashboardPage() -> impl IntoView {
     let labels = move || history.with(|h| h.labels.iter().cloned().collect::<Vec<_>>());
     let samples = Signal::derive(move || history.with(|h| h.labels.len()));
     let cpu = Signal::derive(move || {
-        line_chart(&labels(), &[Series { name: "CPU", values: history.with(|h| h.cpu.iter().copied().collect()) }], Some(100.0), "%")
+        line_chart(
+            &labels(),
+            &[Series {
+                name: "CPU",
+                values: history.with(|h| h.cpu.iter().copied().collect()),
+            }],
+            Some(100.0),
+            "%",
+        )
     });
     let memory = Signal::derive(move || {
-        line_chart(&labels(), &[Series { name: "Memory", values: history.with(|h| h.memory.iter().copied().collect()) }], Some(100.0), "%")
+        line_chart(
+            &labels(),
+            &[Series {
+                name: "Memory",
+                values: history.with(|h| h.memory.iter().copied().collect()),
+            }],
+            Some(100.0),
+            "%",
+        )
     });
     let network = Signal::derive(move || {
         line_chart(
             &labels(),
             &[
-                Series { name: "Received", values: history.with(|h| h.rx.iter().copied().collect()) },
-                Series { name: "Sent", values: history.with(|h| h.tx.iter().copied().collect()) },
+                Series {
+                    name: "Received",
+                    values: history.with(|h| h.rx.iter().copied().collect()),
+                },
+                Series {
+                    name: "Sent",
+                    values: history.with(|h| h.tx.iter().copied().collect()),
+                },
             ],
             None,
             "KiB/s",

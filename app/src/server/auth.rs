@@ -1,9 +1,9 @@
 //! Sign-in, sign-out, first-run setup and "who am I" for the UI.
 
-use leptos::prelude::*;
-use ops_types::{ApiError, Me, SessionInfo};
 #[cfg(feature = "ssr")]
 use super::ssr::{client_ip, ctx, fail, safe_next, session, state, user_agent};
+use leptos::prelude::*;
+use ops_types::{ApiError, Me, SessionInfo};
 
 /// The signed-in user, or `None`.
 #[server(prefix = "/api/ui", endpoint = "me")]
@@ -19,8 +19,12 @@ pub async fn current_user() -> Result<Option<Me>, ApiError> {
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
     let st = state()?;
     let ip = client_ip();
-    let user = ops_auth::login::login(&st.db, &st.limiter, &email, &password, ip.as_deref()).await.map_err(fail)?;
-    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref()).await.map_err(fail)?;
+    let user = ops_auth::login::login(&st.db, &st.limiter, &email, &password, ip.as_deref())
+        .await
+        .map_err(fail)?;
+    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref())
+        .await
+        .map_err(fail)?;
     leptos_axum::redirect(&safe_next(next));
     Ok(())
 }
@@ -29,7 +33,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 pub async fn logout() -> Result<(), ApiError> {
     let st = state()?;
     let ctx = ctx().map_err(fail)?;
-    ops_auth::sessions::sign_out(&st.db, &session()?, Some(&ctx)).await.map_err(fail)?;
+    ops_auth::sessions::sign_out(&st.db, &session()?, Some(&ctx))
+        .await
+        .map_err(fail)?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -51,25 +57,49 @@ pub async fn get_setup_state(token: String) -> Result<SetupState, ApiError> {
     if !ops_auth::setup::needs_admin(&st.db).await.map_err(fail)? {
         return Ok(SetupState::Done);
     }
-    Ok(if ops_auth::setup::token_valid(&st.db, &token).await.map_err(fail)? {
-        SetupState::Open
-    } else {
-        SetupState::BadToken
-    })
+    Ok(
+        if ops_auth::setup::token_valid(&st.db, &token)
+            .await
+            .map_err(fail)?
+        {
+            SetupState::Open
+        } else {
+            SetupState::BadToken
+        },
+    )
 }
 
 /// Creates the first administrator with the one-time token and signs them in.
 #[server(prefix = "/api/ui", endpoint = "create_admin")]
-pub async fn create_admin(token: String, email: String, display_name: String, password: String, confirm: String) -> Result<(), ApiError> {
+pub async fn create_admin(
+    token: String,
+    email: String,
+    display_name: String,
+    password: String,
+    confirm: String,
+) -> Result<(), ApiError> {
     if password != confirm {
-        return Err(fail(ApiError::field(ops_types::ErrorCode::Validation, "confirm", "the passwords differ")));
+        return Err(fail(ApiError::field(
+            ops_types::ErrorCode::Validation,
+            "confirm",
+            "the passwords differ",
+        )));
     }
     let st = state()?;
     let ip = client_ip();
-    let user = ops_auth::setup::create_first_admin(&st.db, &token, &email, &display_name, &password, ip.as_deref())
+    let user = ops_auth::setup::create_first_admin(
+        &st.db,
+        &token,
+        &email,
+        &display_name,
+        &password,
+        ip.as_deref(),
+    )
+    .await
+    .map_err(fail)?;
+    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref())
         .await
         .map_err(fail)?;
-    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref()).await.map_err(fail)?;
     leptos_axum::redirect("/");
     Ok(())
 }

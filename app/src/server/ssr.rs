@@ -39,18 +39,31 @@ pub fn client_ip() -> Option<String> {
 }
 
 pub fn user_agent() -> Option<String> {
-    parts().ok()?.headers.get(http::header::USER_AGENT)?.to_str().ok().map(str::to_string)
+    parts()
+        .ok()?
+        .headers
+        .get(http::header::USER_AGENT)?
+        .to_str()
+        .ok()
+        .map(str::to_string)
 }
 
 pub fn session() -> Result<Session, ApiError> {
-    parts()?.extensions.get::<Session>().cloned().ok_or_else(ApiError::internal)
+    parts()?
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(ApiError::internal)
 }
 
 /// Converts a service error and sets the response status to match its code.
 pub fn fail(e: impl Into<ApiError>) -> ApiError {
     let e = e.into();
     if let Some(opts) = use_context::<ResponseOptions>() {
-        opts.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        opts.set_status(
+            http::StatusCode::from_u16(e.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
     e
 }

@@ -24,7 +24,11 @@ fn view(r: &AnyRow) -> Result<ApiKeyView, AuthError> {
     })
 }
 
-pub async fn create(db: &Db, ctx: &AuthCtx, input: ApiKeyForCreate) -> Result<ApiKeyCreated, AuthError> {
+pub async fn create(
+    db: &Db,
+    ctx: &AuthCtx,
+    input: ApiKeyForCreate,
+) -> Result<ApiKeyCreated, AuthError> {
     ctx.require(Permission::AccountWrite)?;
     let name = input.name.trim().to_string();
     if name.is_empty() {
@@ -51,17 +55,26 @@ pub async fn create(db: &Db, ctx: &AuthCtx, input: ApiKeyForCreate) -> Result<Ap
     .execute(&mut *tx)
     .await?;
     let detail = format!("name={name} prefix={PREFIX}{key_id}");
-    record_audit(&mut tx, AuditRecord {
-        actor_id: Some(&ctx.user_id),
-        action: "api_key.create",
-        target: Some(&id),
-        ip: ctx.ip.as_deref(),
-        detail: Some(&detail),
-    })
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            actor_id: Some(&ctx.user_id),
+            action: "api_key.create",
+            target: Some(&id),
+            ip: ctx.ip.as_deref(),
+            detail: Some(&detail),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(ApiKeyCreated {
-        key: ApiKeyView { id, name, prefix: format!("{PREFIX}{key_id}"), created_at: now, last_used_at: None },
+        key: ApiKeyView {
+            id,
+            name,
+            prefix: format!("{PREFIX}{key_id}"),
+            created_at: now,
+            last_used_at: None,
+        },
         secret: format!("{PREFIX}{key_id}_{secret}"),
     })
 }
@@ -95,13 +108,16 @@ pub async fn revoke(db: &Db, ctx: &AuthCtx, id: &str) -> Result<(), AuthError> {
     if res.rows_affected() != 1 {
         return Err(AuthError::NotFound("API key"));
     }
-    record_audit(&mut tx, AuditRecord {
-        actor_id: Some(&ctx.user_id),
-        action: "api_key.revoke",
-        target: Some(id),
-        ip: ctx.ip.as_deref(),
-        detail: None,
-    })
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            actor_id: Some(&ctx.user_id),
+            action: "api_key.revoke",
+            target: Some(id),
+            ip: ctx.ip.as_deref(),
+            detail: None,
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(())
@@ -138,8 +154,11 @@ pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<Aut
         user_id: row.try_get("uid")?,
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
-        method: AuthMethod::ApiKey { key_id: key_id.to_string() },
+        role: Role::parse(&role)
+            .ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
+        method: AuthMethod::ApiKey {
+            key_id: key_id.to_string(),
+        },
         ip: ip.map(str::to_string),
     })
 }
@@ -159,7 +178,10 @@ mod tests {
     #[test]
     fn parses_only_well_formed_keys() {
         let good = format!("opc_{}_{}", "a".repeat(16), "b".repeat(64));
-        assert_eq!(parse(&good), Some(("aaaaaaaaaaaaaaaa", &"b".repeat(64)[..])));
+        assert_eq!(
+            parse(&good),
+            Some(("aaaaaaaaaaaaaaaa", &"b".repeat(64)[..]))
+        );
         assert_eq!(parse("opc_short_x"), None);
         assert_eq!(parse(&good.replace("opc_", "sk_")), None);
         assert_eq!(parse(&format!("{good}0")), None);

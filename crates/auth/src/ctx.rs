@@ -39,7 +39,12 @@ impl AuthCtx {
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             role: self.role,
-            permissions: self.role.permissions().iter().map(|p| p.as_str().to_string()).collect(),
+            permissions: self
+                .role
+                .permissions()
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
             created_at,
             last_login_at,
         }

@@ -18,7 +18,10 @@ pub enum AuthError {
     #[error("too many failed sign-ins; try again in {retry_after} s")]
     RateLimited { retry_after: u64 },
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -39,7 +42,10 @@ impl From<sqlx::Error> for AuthError {
 
 impl AuthError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        AuthError::Invalid { field, message: message.into() }
+        AuthError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> ErrorCode {

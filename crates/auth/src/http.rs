@@ -24,7 +24,8 @@ pub struct HttpError(pub ApiError);
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let status = http::StatusCode::from_u16(self.0.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let status = http::StatusCode::from_u16(self.0.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = status.into_response();
         res.extensions_mut().insert(self.0);
         res

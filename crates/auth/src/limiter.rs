@@ -21,7 +21,10 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     pub fn new(limits: LoginLimits) -> Self {
-        LoginLimiter { limits, windows: Mutex::new(HashMap::new()) }
+        LoginLimiter {
+            limits,
+            windows: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `Err(seconds)` when the account or the IP is locked out right now.
@@ -76,7 +79,11 @@ mod tests {
     use super::*;
 
     fn limiter() -> LoginLimiter {
-        LoginLimiter::new(LoginLimits { max_per_account: 3, max_per_ip: 5, window: Duration::from_secs(60) })
+        LoginLimiter::new(LoginLimits {
+            max_per_account: 3,
+            max_per_ip: 5,
+            window: Duration::from_secs(60),
+        })
     }
 
     #[test]
@@ -88,7 +95,10 @@ mod tests {
         }
         let wait = l.check("a@x", Some("2.2.2.2")).unwrap_err();
         assert!(wait > 0 && wait <= 60);
-        assert!(l.check("b@x", Some("2.2.2.2")).is_ok(), "other accounts unaffected");
+        assert!(
+            l.check("b@x", Some("2.2.2.2")).is_ok(),
+            "other accounts unaffected"
+        );
     }
 
     #[test]

@@ -25,8 +25,15 @@ pub async fn login(
     }
     let user = users::find_by_email(db, &account).await?;
     let ok = match &user {
-        Some(User { password_hash: Some(h), disabled: false, .. }) => password::verify(pw, h),
-        Some(User { password_hash: Some(h), .. }) => {
+        Some(User {
+            password_hash: Some(h),
+            disabled: false,
+            ..
+        }) => password::verify(pw, h),
+        Some(User {
+            password_hash: Some(h),
+            ..
+        }) => {
             let _ = password::verify(pw, h);
             false
         }
@@ -44,27 +51,36 @@ pub async fn login(
                 .bind(&user.id)
                 .execute(&mut *tx)
                 .await?;
-            record_audit(&mut tx, AuditRecord {
-                actor_id: Some(&user.id),
-                action: "auth.login",
-                target: Some(&user.id),
-                ip,
-                detail: Some("method=password"),
-            })
+            record_audit(
+                &mut tx,
+                AuditRecord {
+                    actor_id: Some(&user.id),
+                    action: "auth.login",
+                    target: Some(&user.id),
+                    ip,
+                    detail: Some("method=password"),
+                },
+            )
             .await?;
             tx.commit().await?;
             limiter.record_success(&account);
-            Ok(User { last_login_at: Some(now), ..user })
+            Ok(User {
+                last_login_at: Some(now),
+                ..user
+            })
         }
         (_, user) => {
             let detail = format!("email={account}");
-            record_audit(&mut tx, AuditRecord {
-                actor_id: user.as_ref().map(|u| u.id.as_str()),
-                action: "auth.login_failed",
-                target: user.as_ref().map(|u| u.id.as_str()),
-                ip,
-                detail: Some(&detail),
-            })
+            record_audit(
+                &mut tx,
+                AuditRecord {
+                    actor_id: user.as_ref().map(|u| u.id.as_str()),
+                    action: "auth.login_failed",
+                    target: user.as_ref().map(|u| u.id.as_str()),
+                    ip,
+                    detail: Some(&detail),
+                },
+            )
             .await?;
             tx.commit().await?;
             limiter.record_failure(&account, ip);

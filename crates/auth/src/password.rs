@@ -1,7 +1,9 @@
 //! Password hashing (argon2id, PHC strings) and the minimal policy.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 use crate::AuthError;
 
@@ -12,10 +14,16 @@ pub const MAX_LEN: usize = 256;
 pub fn check_policy(password: &str) -> Result<(), AuthError> {
     let n = password.chars().count();
     if n < MIN_LEN {
-        return Err(AuthError::invalid("password", format!("use at least {MIN_LEN} characters")));
+        return Err(AuthError::invalid(
+            "password",
+            format!("use at least {MIN_LEN} characters"),
+        ));
     }
     if n > MAX_LEN {
-        return Err(AuthError::invalid("password", format!("use at most {MAX_LEN} characters")));
+        return Err(AuthError::invalid(
+            "password",
+            format!("use at most {MAX_LEN} characters"),
+        ));
     }
     Ok(())
 }
@@ -31,7 +39,9 @@ pub fn hash(password: &str) -> Result<String, AuthError> {
 /// True when `password` matches the PHC string. A malformed hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -60,7 +70,13 @@ mod tests {
     #[test]
     fn policy_names_the_field() {
         let err = check_policy("short").unwrap_err();
-        assert!(matches!(err, AuthError::Invalid { field: "password", .. }));
+        assert!(matches!(
+            err,
+            AuthError::Invalid {
+                field: "password",
+                ..
+            }
+        ));
         assert!(check_policy("long enough pw").is_ok());
     }
 }

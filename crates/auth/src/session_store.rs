@@ -42,9 +42,16 @@ struct Columns {
 }
 
 fn columns(record: &Record) -> session_store::Result<Columns> {
-    let text = |key: &str| record.data.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    let text = |key: &str| {
+        record
+            .data
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     Ok(Columns {
-        data: serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?,
+        data: serde_json::to_string(record)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?,
         user_id: text(USER_ID),
         ip: text(IP),
         user_agent: text(USER_AGENT).map(|ua| ua.chars().take(300).collect()),

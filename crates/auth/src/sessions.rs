@@ -17,7 +17,12 @@ fn internal(e: impl std::fmt::Display) -> AuthError {
 }
 
 /// Starts a session for `user`: a new session id (no fixation), then the identity.
-pub async fn sign_in(session: &Session, user: &User, ip: Option<&str>, user_agent: Option<&str>) -> Result<(), AuthError> {
+pub async fn sign_in(
+    session: &Session,
+    user: &User,
+    ip: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<(), AuthError> {
     session.cycle_id().await.map_err(internal)?;
     session.insert(USER_ID, &user.id).await.map_err(internal)?;
     session.insert(AUTH_AT, now_ms()).await.map_err(internal)?;
@@ -34,13 +39,16 @@ pub async fn sign_in(session: &Session, user: &User, ip: Option<&str>, user_agen
 pub async fn sign_out(db: &Db, session: &Session, ctx: Option<&AuthCtx>) -> Result<(), AuthError> {
     if let Some(ctx) = ctx {
         let mut tx = db.begin().await?;
-        record_audit(&mut tx, AuditRecord {
-            actor_id: Some(&ctx.user_id),
-            action: "auth.logout",
-            target: Some(&ctx.user_id),
-            ip: ctx.ip.as_deref(),
-            detail: None,
-        })
+        record_audit(
+            &mut tx,
+            AuditRecord {
+                actor_id: Some(&ctx.user_id),
+                action: "auth.logout",
+                target: Some(&ctx.user_id),
+                ip: ctx.ip.as_deref(),
+                detail: None,
+            },
+        )
         .await?;
         tx.commit().await?;
     }
@@ -50,16 +58,27 @@ pub async fn sign_out(db: &Db, session: &Session, ctx: Option<&AuthCtx>) -> Resu
 
 /// Resolves a session cookie. `Unauthenticated` when there is no signed-in user;
 /// `SessionExpired` past the absolute lifetime (the session is then ended).
-pub async fn resolve(db: &Db, session: &Session, absolute_ms: i64, ip: Option<&str>) -> Result<AuthCtx, AuthError> {
+pub async fn resolve(
+    db: &Db,
+    session: &Session,
+    absolute_ms: i64,
+    ip: Option<&str>,
+) -> Result<AuthCtx, AuthError> {
     let Some(user_id) = session.get::<String>(USER_ID).await.map_err(internal)? else {
         return Err(AuthError::Unauthenticated);
     };
-    let auth_at = session.get::<i64>(AUTH_AT).await.map_err(internal)?.unwrap_or(0);
+    let auth_at = session
+        .get::<i64>(AUTH_AT)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
     if now_ms() - auth_at > absolute_ms {
         session.flush().await.map_err(internal)?;
         return Err(AuthError::SessionExpired);
     }
-    let user = users::find_by_id(db, &user_id).await?.ok_or(AuthError::Unauthenticated)?;
+    let user = users::find_by_id(db, &user_id)
+        .await?
+        .ok_or(AuthError::Unauthenticated)?;
     if user.disabled {
         session.flush().await.map_err(internal)?;
         return Err(AuthError::Unauthenticated);
@@ -75,7 +94,11 @@ pub async fn resolve(db: &Db, session: &Session, absolute_ms: i64, ip: Option<&s
 }
 
 /// Describes how the caller is signed in.
-pub fn info(ctx: &AuthCtx, session: Option<&Session>, absolute_ms: i64) -> Result<SessionInfo, AuthError> {
+pub fn info(
+    ctx: &AuthCtx,
+    session: Option<&Session>,
+    absolute_ms: i64,
+) -> Result<SessionInfo, AuthError> {
     ctx.require(Permission::AccountRead)?;
     Ok(match &ctx.method {
         AuthMethod::Session { auth_at } => SessionInfo {

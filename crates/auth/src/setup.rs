@@ -14,19 +14,25 @@ pub const TOKEN_TTL_MS: i64 = 24 * 3600 * 1000;
 /// When no admin exists, replaces any earlier token with a new one and returns it.
 pub async fn issue_token_if_needed(db: &Db) -> Result<Option<String>, AuthError> {
     if users::count_admins(db).await? > 0 {
-        sqlx::query("DELETE FROM setup_tokens").execute(db.pool()).await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(db.pool())
+            .await?;
         return Ok(None);
     }
     let token = random_hex(24)?;
     let now = now_ms();
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM setup_tokens").execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
-        .bind(sha256_hex(&token))
-        .bind(now)
-        .bind(now + TOKEN_TTL_MS)
+    sqlx::query("DELETE FROM setup_tokens")
         .execute(&mut *tx)
         .await?;
+    sqlx::query(
+        "INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(sha256_hex(&token))
+    .bind(now)
+    .bind(now + TOKEN_TTL_MS)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Some(token))
 }
@@ -38,11 +44,13 @@ pub async fn needs_admin(db: &Db) -> Result<bool, AuthError> {
 
 /// Whether a token is currently valid (for showing the form or an explanation).
 pub async fn token_valid(db: &Db, token: &str) -> Result<bool, AuthError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
-        .bind(sha256_hex(token.trim()))
-        .bind(now_ms())
-        .fetch_one(db.pool())
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(sha256_hex(token.trim()))
+    .bind(now_ms())
+    .fetch_one(db.pool())
+    .await?;
     Ok(row.try_get::<i64, _>("n")? == 1)
 }
 

@@ -10,16 +10,23 @@ use crate::users::{self, UserForCreate};
 use crate::{AuthCtx, AuthError, AuthMethod, LoginLimiter, LoginLimits, api_keys, login, setup};
 
 fn limiter() -> LoginLimiter {
-    LoginLimiter::new(LoginLimits { max_per_account: 3, max_per_ip: 10, window: Duration::from_secs(60) })
+    LoginLimiter::new(LoginLimits {
+        max_per_account: 3,
+        max_per_ip: 10,
+        window: Duration::from_secs(60),
+    })
 }
 
 async fn user(db: &Db, email: &str, role: Role) -> AuthCtx {
-    let u = users::create_from_cli(db, UserForCreate {
-        email: email.into(),
-        display_name: "Test".into(),
-        password: "a long password".into(),
-        role,
-    })
+    let u = users::create_from_cli(
+        db,
+        UserForCreate {
+            email: email.into(),
+            display_name: "Test".into(),
+            password: "a long password".into(),
+            role,
+        },
+    )
     .await
     .unwrap();
     AuthCtx {
@@ -42,27 +49,56 @@ async fn users_and_login_on_every_backend() {
 
         // -- Exec / Check: email stored lower-case, duplicate refused without a partial row
         assert_eq!(ctx.email, "alice@example.com");
-        let dup = users::create_from_cli(&db, UserForCreate {
-            email: "alice@example.com".into(),
-            display_name: String::new(),
-            password: "a long password".into(),
-            role: Role::Viewer,
-        })
+        let dup = users::create_from_cli(
+            &db,
+            UserForCreate {
+                email: "alice@example.com".into(),
+                display_name: String::new(),
+                password: "a long password".into(),
+                role: Role::Viewer,
+            },
+        )
         .await
         .unwrap_err();
-        assert!(matches!(dup, AuthError::Invalid { field: "email", .. }), "{backend:?}: {dup:?}");
+        assert!(
+            matches!(dup, AuthError::Invalid { field: "email", .. }),
+            "{backend:?}: {dup:?}"
+        );
 
-        let ok = login::login(&db, &lim, "ALICE@example.com", "a long password", Some("1.2.3.4")).await.unwrap();
+        let ok = login::login(
+            &db,
+            &lim,
+            "ALICE@example.com",
+            "a long password",
+            Some("1.2.3.4"),
+        )
+        .await
+        .unwrap();
         assert!(ok.last_login_at.is_some());
-        let bad = login::login(&db, &lim, "alice@example.com", "wrong password", Some("1.2.3.4")).await.unwrap_err();
+        let bad = login::login(
+            &db,
+            &lim,
+            "alice@example.com",
+            "wrong password",
+            Some("1.2.3.4"),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(bad, AuthError::InvalidCredentials));
-        let unknown = login::login(&db, &lim, "nobody@example.com", "whatever!!", None).await.unwrap_err();
+        let unknown = login::login(&db, &lim, "nobody@example.com", "whatever!!", None)
+            .await
+            .unwrap_err();
         assert!(matches!(unknown, AuthError::InvalidCredentials));
         for _ in 0..2 {
             let _ = login::login(&db, &lim, "alice@example.com", "wrong password", None).await;
         }
-        let limited = login::login(&db, &lim, "alice@example.com", "a long password", None).await.unwrap_err();
-        assert!(matches!(limited, AuthError::RateLimited { .. }), "{limited:?}");
+        let limited = login::login(&db, &lim, "alice@example.com", "a long password", None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(limited, AuthError::RateLimited { .. }),
+            "{limited:?}"
+        );
 
         let audit = list_audit(&db, 50).await.unwrap();
         let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
@@ -70,10 +106,17 @@ async fn users_and_login_on_every_backend() {
         assert!(actions.contains(&"auth.login"));
         assert!(actions.contains(&"auth.login_failed"));
         let secrets = ["a long password", "wrong password", "whatever!!"];
-        assert!(audit.iter().all(|a| secrets.iter().all(|s| !a.detail.clone().unwrap_or_default().contains(s))));
+        assert!(audit.iter().all(|a| {
+            secrets
+                .iter()
+                .all(|s| !a.detail.clone().unwrap_or_default().contains(s))
+        }));
 
         // developers may not list users
-        assert!(matches!(users::list(&db, &ctx).await, Err(AuthError::Forbidden("users_read"))));
+        assert!(matches!(
+            users::list(&db, &ctx).await,
+            Err(AuthError::Forbidden("users_read"))
+        ));
         db.close().await;
     }
 }
@@ -86,31 +129,63 @@ async fn api_keys_on_every_backend() {
         let other = user(&db, "other@example.com", Role::Developer).await;
         let viewer = user(&db, "viewer@example.com", Role::Viewer).await;
 
-        let created = api_keys::create(&db, &dev, ApiKeyForCreate { name: " ci ".into() }).await.unwrap();
+        let created = api_keys::create(
+            &db,
+            &dev,
+            ApiKeyForCreate {
+                name: " ci ".into(),
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(created.key.name, "ci");
         assert!(created.secret.starts_with(&created.key.prefix));
 
-        let ctx = api_keys::authenticate(&db, &created.secret, None).await.unwrap();
+        let ctx = api_keys::authenticate(&db, &created.secret, None)
+            .await
+            .unwrap();
         assert_eq!(ctx.user_id, dev.user_id);
         let listed = api_keys::list(&db, &dev).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert!(listed[0].last_used_at.is_some(), "use is recorded");
-        assert!(api_keys::list(&db, &other).await.unwrap().is_empty(), "keys are per user");
+        assert!(
+            api_keys::list(&db, &other).await.unwrap().is_empty(),
+            "keys are per user"
+        );
 
-        let wrong = created.secret.replace(&created.secret[created.secret.len() - 4..], "0000");
-        assert!(matches!(api_keys::authenticate(&db, &wrong, None).await, Err(AuthError::InvalidApiKey)));
-        let empty_name = api_keys::create(&db, &dev, ApiKeyForCreate { name: "  ".into() }).await.unwrap_err();
-        assert!(matches!(empty_name, AuthError::Invalid { field: "name", .. }));
+        let wrong = created
+            .secret
+            .replace(&created.secret[created.secret.len() - 4..], "0000");
+        assert!(matches!(
+            api_keys::authenticate(&db, &wrong, None).await,
+            Err(AuthError::InvalidApiKey)
+        ));
+        let empty_name = api_keys::create(&db, &dev, ApiKeyForCreate { name: "  ".into() })
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            empty_name,
+            AuthError::Invalid { field: "name", .. }
+        ));
         assert!(matches!(
             api_keys::create(&db, &viewer, ApiKeyForCreate { name: "x".into() }).await,
             Err(AuthError::Forbidden(_))
         ));
 
-        assert!(matches!(api_keys::revoke(&db, &other, &created.key.id).await, Err(AuthError::NotFound(_))));
+        assert!(matches!(
+            api_keys::revoke(&db, &other, &created.key.id).await,
+            Err(AuthError::NotFound(_))
+        ));
         api_keys::revoke(&db, &dev, &created.key.id).await.unwrap();
-        assert!(matches!(api_keys::authenticate(&db, &created.secret, None).await, Err(AuthError::InvalidApiKey)));
+        assert!(matches!(
+            api_keys::authenticate(&db, &created.secret, None).await,
+            Err(AuthError::InvalidApiKey)
+        ));
         assert!(api_keys::list(&db, &dev).await.unwrap().is_empty());
-        assert!(matches!(api_keys::revoke(&db, &dev, &created.key.id).await, Err(AuthError::NotFound(_))));
+        assert!(matches!(
+            api_keys::revoke(&db, &dev, &created.key.id).await,
+            Err(AuthError::NotFound(_))
+        ));
         db.close().await;
     }
 }
@@ -124,15 +199,36 @@ async fn setup_token_is_single_use_on_every_backend() {
         assert!(setup::token_valid(&db, &token).await.unwrap());
 
         // a bad password consumes nothing
-        let weak = setup::create_first_admin(&db, &token, "root@example.com", "Root", "short", None).await.unwrap_err();
-        assert!(matches!(weak, AuthError::Invalid { field: "password", .. }));
-        assert!(setup::token_valid(&db, &token).await.unwrap(), "rolled back");
+        let weak =
+            setup::create_first_admin(&db, &token, "root@example.com", "Root", "short", None)
+                .await
+                .unwrap_err();
+        assert!(matches!(
+            weak,
+            AuthError::Invalid {
+                field: "password",
+                ..
+            }
+        ));
+        assert!(
+            setup::token_valid(&db, &token).await.unwrap(),
+            "rolled back"
+        );
 
-        let admin = setup::create_first_admin(&db, &token, "root@example.com", "Root", "a long password", None)
-            .await
-            .unwrap();
+        let admin = setup::create_first_admin(
+            &db,
+            &token,
+            "root@example.com",
+            "Root",
+            "a long password",
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(admin.role, Role::Admin);
-        let again = setup::create_first_admin(&db, &token, "x@example.com", "X", "a long password", None).await;
+        let again =
+            setup::create_first_admin(&db, &token, "x@example.com", "X", "a long password", None)
+                .await;
         assert!(matches!(again, Err(AuthError::SetupTokenInvalid)));
         assert!(!setup::needs_admin(&db).await.unwrap());
         assert_eq!(setup::issue_token_if_needed(&db).await.unwrap(), None);

@@ -22,8 +22,14 @@ impl Email {
         }
         match s.split_once('@') {
             Some((local, domain))
-                if !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-                    && !domain.starts_with('.') && !domain.ends_with('.') => Ok(Email(s)),
+                if !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.') =>
+            {
+                Ok(Email(s))
+            }
             _ => bad("not a valid email address"),
         }
     }
@@ -56,7 +62,8 @@ impl User {
             email: r.try_get("email")?,
             display_name: r.try_get("display_name")?,
             password_hash: r.try_get("password_hash")?,
-            role: Role::parse(&role).ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
+            role: Role::parse(&role)
+                .ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
             disabled: r.try_get::<i64, _>("disabled")? != 0,
             created_at: r.try_get("created_at")?,
             last_login_at: r.try_get("last_login_at")?,
@@ -137,7 +144,10 @@ pub(crate) async fn insert(
     let email = Email::parse(&input.email)?;
     let display_name = input.display_name.trim().to_string();
     if display_name.chars().count() > 100 {
-        return Err(AuthError::invalid("display_name", "use at most 100 characters"));
+        return Err(AuthError::invalid(
+            "display_name",
+            "use at most 100 characters",
+        ));
     }
     password::check_policy(&input.password)?;
     let hash = password::hash(&input.password)?;
@@ -167,7 +177,10 @@ pub(crate) async fn insert(
     if let Err(e) = res {
         let e = ops_db::DbError::from(e);
         return Err(if e.is_unique_violation() {
-            AuthError::Invalid { field: "email", message: "a user with this email already exists".into() }
+            AuthError::Invalid {
+                field: "email",
+                message: "a user with this email already exists".into(),
+            }
         } else {
             e.into()
         });
@@ -189,7 +202,10 @@ pub(crate) async fn insert(
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<User>, AuthError> {
     let sql = format!("SELECT {} FROM users WHERE email = $1", User::COLUMNS);
-    let row = sqlx::query(&sql).bind(email.trim().to_lowercase()).fetch_optional(db.pool()).await?;
+    let row = sqlx::query(&sql)
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(db.pool())
+        .await?;
     row.as_ref().map(User::from_row).transpose()
 }
 
@@ -202,15 +218,22 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<User>, AuthError> {
 /// The caller's own record.
 pub async fn me(db: &Db, ctx: &AuthCtx) -> Result<User, AuthError> {
     ctx.require(Permission::AccountRead)?;
-    find_by_id(db, &ctx.user_id).await?.ok_or(AuthError::Unauthenticated)
+    find_by_id(db, &ctx.user_id)
+        .await?
+        .ok_or(AuthError::Unauthenticated)
 }
 
 /// All users, oldest first (`users_read`).
 pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<UserView>, AuthError> {
     ctx.require(Permission::UsersRead)?;
-    let sql = format!("SELECT {} FROM users ORDER BY created_at, id", User::COLUMNS);
+    let sql = format!(
+        "SELECT {} FROM users ORDER BY created_at, id",
+        User::COLUMNS
+    );
     let rows = sqlx::query(&sql).fetch_all(db.pool()).await?;
-    rows.iter().map(|r| User::from_row(r).map(|u| u.view())).collect()
+    rows.iter()
+        .map(|r| User::from_row(r).map(|u| u.view()))
+        .collect()
 }
 
 pub async fn count_admins(db: &Db) -> Result<i64, AuthError> {

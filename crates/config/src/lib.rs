@@ -86,7 +86,11 @@ impl Settings {
         Settings::load_from(&data_dir, overrides, Env::prefixed("OPS_"))
     }
 
-    fn load_from(data_dir: &Path, overrides: &Overrides, env: Env) -> Result<Settings, ConfigError> {
+    fn load_from(
+        data_dir: &Path,
+        overrides: &Overrides,
+        env: Env,
+    ) -> Result<Settings, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(data_dir.join("ops-center.toml")))
             .merge(env)
@@ -104,11 +108,20 @@ impl Settings {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(ConfigError(format!("bind: `{}` is not an address like 127.0.0.1:3000", self.bind)));
+            return Err(ConfigError(format!(
+                "bind: `{}` is not an address like 127.0.0.1:3000",
+                self.bind
+            )));
         }
         let url = &self.database_url;
-        if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(ConfigError("database_url: must start with sqlite: or postgres://".into()));
+        if !(url.is_empty()
+            || url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "database_url: must start with sqlite: or postgres://".into(),
+            ));
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return Err(ConfigError("session lifetimes must be positive".into()));
@@ -162,12 +175,21 @@ impl std::fmt::Debug for Settings {
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_string() };
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
     let rest = &url[scheme_end + 3..];
-    let Some(at) = rest.find('@') else { return url.to_string() };
+    let Some(at) = rest.find('@') else {
+        return url.to_string();
+    };
     let creds = &rest[..at];
     match creds.find(':') {
-        Some(colon) => format!("{}://{}:***{}", &url[..scheme_end], &creds[..colon], &rest[at..]),
+        Some(colon) => format!(
+            "{}://{}:***{}",
+            &url[..scheme_end],
+            &creds[..colon],
+            &rest[at..]
+        ),
         None => url.to_string(),
     }
 }
@@ -222,24 +244,36 @@ mod tests {
     #[test]
     fn defaults_give_sqlite_in_the_data_dir() {
         let dir = tmp_dir("defaults");
-        let s = Settings::load_from(&dir, &Overrides::default(), Env::prefixed("OPS_TEST_NONE_")).unwrap();
-        assert_eq!(s.database_url, format!("sqlite://{}", dir.join("ops-center.db").display()));
+        let s = Settings::load_from(&dir, &Overrides::default(), Env::prefixed("OPS_TEST_NONE_"))
+            .unwrap();
+        assert_eq!(
+            s.database_url,
+            format!("sqlite://{}", dir.join("ops-center.db").display())
+        );
         assert_eq!(s.bind, "127.0.0.1:3000");
         assert!(!s.secure_cookies());
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail's closure returns figment's error type"
+    )]
     fn file_then_env_then_cli() {
         let dir = tmp_dir("layers");
         std::fs::write(dir.join("ops-center.toml"), "bind = \"127.0.0.1:4000\"\nlog = \"debug\"\npublic_url = \"https://ops.example.com/\"\n").unwrap();
         figment::Jail::expect_with(|jail| {
             jail.set_env("OPSL_LOG", "warn");
-            let s = Settings::load_from(&dir, &Overrides::default(), Env::prefixed("OPSL_")).unwrap();
+            let s =
+                Settings::load_from(&dir, &Overrides::default(), Env::prefixed("OPSL_")).unwrap();
             assert_eq!(s.bind, "127.0.0.1:4000", "file layer");
             assert_eq!(s.log, "warn", "env wins over file");
             assert!(s.secure_cookies());
             assert_eq!(s.public_base(), "https://ops.example.com");
-            let cli = Overrides { bind: Some("127.0.0.1:5000".into()), data_dir: None };
+            let cli = Overrides {
+                bind: Some("127.0.0.1:5000".into()),
+                data_dir: None,
+            };
             let s = Settings::load_from(&dir, &cli, Env::prefixed("OPSL_")).unwrap();
             assert_eq!(s.bind, "127.0.0.1:5000", "CLI wins");
             Ok(())
@@ -250,7 +284,8 @@ mod tests {
     fn bad_values_are_named() {
         let dir = tmp_dir("bad");
         std::fs::write(dir.join("ops-center.toml"), "bind = \"nowhere\"\n").unwrap();
-        let err = Settings::load_from(&dir, &Overrides::default(), Env::prefixed("OPS_TEST_NONE_")).unwrap_err();
+        let err = Settings::load_from(&dir, &Overrides::default(), Env::prefixed("OPS_TEST_NONE_"))
+            .unwrap_err();
         assert!(err.to_string().contains("bind"), "{err}");
     }
 
@@ -261,7 +296,10 @@ mod tests {
             .extract()
             .unwrap();
         assert_eq!(s, Settings::default(), "the example documents the defaults");
-        let s = Settings { database_url: "postgres://ops:hunter2@db/ops".into(), ..Settings::default() };
+        let s = Settings {
+            database_url: "postgres://ops:hunter2@db/ops".into(),
+            ..Settings::default()
+        };
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("hunter2"), "{dbg}");
         assert!(dbg.contains("ops:***@db"));

@@ -21,7 +21,10 @@ pub enum DbError {
     #[error("database URL `{0}` is neither sqlite: nor postgres://")]
     UnknownScheme(String),
     #[error("cannot create the data folder {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
@@ -49,7 +52,9 @@ impl Backend {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Backend::Postgres)
         } else {
-            Err(DbError::UnknownScheme(url.split(':').next().unwrap_or("").to_string()))
+            Err(DbError::UnknownScheme(
+                url.split(':').next().unwrap_or("").to_string(),
+            ))
         }
     }
 }
@@ -128,20 +133,21 @@ impl Db {
 
 /// Makes sure the folder exists and the file is created on first open.
 fn sqlite_url(url: &str) -> Result<String, DbError> {
-    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let (path, query) = match rest.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (rest, None),
     };
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| DbError::DataDir {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
-            }
-        }
+    let parent = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent.filter(|_| path != ":memory:") {
+        std::fs::create_dir_all(parent).map_err(|source| DbError::DataDir {
+            path: parent.display().to_string(),
+            source,
+        })?;
     }
     let query = match query {
         Some(q) if q.contains("mode=") => q.to_string(),
@@ -163,13 +169,22 @@ mod tests {
         let sqlite = Db::migration_versions(Backend::Sqlite);
         let postgres = Db::migration_versions(Backend::Postgres);
         assert!(!sqlite.is_empty());
-        assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres must pair up");
+        assert_eq!(
+            sqlite, postgres,
+            "migrations/sqlite and migrations/postgres must pair up"
+        );
     }
 
     #[test]
     fn unknown_schemes_are_refused() {
-        assert!(matches!(Backend::of_url("mysql://x"), Err(DbError::UnknownScheme(_))));
+        assert!(matches!(
+            Backend::of_url("mysql://x"),
+            Err(DbError::UnknownScheme(_))
+        ));
         assert_eq!(Backend::of_url("sqlite://a.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgresql://h/db").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::of_url("postgresql://h/db").unwrap(),
+            Backend::Postgres
+        );
     }
 }

@@ -6,12 +6,16 @@ use crate::{Backend, Db, DbError, new_id};
 
 /// The PostgreSQL server for tests, if configured.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("OPS_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("OPS_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// True when tests must not skip PostgreSQL.
 pub fn postgres_required() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
         || std::env::var("OPS_TEST_REQUIRE_POSTGRES").is_ok()
 }
 
@@ -43,14 +47,19 @@ pub async fn fresh_url(backend: Backend) -> Result<String, DbError> {
     match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join("ops-center-tests");
-            Ok(format!("sqlite://{}", dir.join(format!("{name}.db")).display()))
+            Ok(format!(
+                "sqlite://{}",
+                dir.join(format!("{name}.db")).display()
+            ))
         }
         Backend::Postgres => {
             let admin = postgres_admin_url().ok_or_else(|| {
                 DbError::UnknownScheme("OPS_TEST_POSTGRES_URL not set".to_string())
             })?;
             let admin_db = Db::connect(&admin, 1).await?;
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin_db.pool()).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(admin_db.pool())
+                .await?;
             admin_db.close().await;
             Ok(replace_db_name(&admin, &name))
         }
@@ -78,8 +87,14 @@ mod tests {
 
     #[test]
     fn db_name_is_replaced() {
-        assert_eq!(replace_db_name("postgres://p@h:5432/postgres", "x"), "postgres://p@h:5432/x");
+        assert_eq!(
+            replace_db_name("postgres://p@h:5432/postgres", "x"),
+            "postgres://p@h:5432/x"
+        );
         assert_eq!(replace_db_name("postgres://p@h", "x"), "postgres://p@h/x");
-        assert_eq!(replace_db_name("postgres://p@h/db?sslmode=disable", "x"), "postgres://p@h/x?sslmode=disable");
+        assert_eq!(
+            replace_db_name("postgres://p@h/db?sslmode=disable", "x"),
+            "postgres://p@h/x?sslmode=disable"
+        );
     }
 }

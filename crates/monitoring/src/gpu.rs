@@ -21,10 +21,14 @@ impl Gpus {
 
     pub fn sample(&mut self) -> Result<Vec<GpuMetrics>, String> {
         let nvml = self.nvml.as_ref().map_err(Clone::clone)?;
-        let count = nvml.device_count().map_err(|e| format!("NVML device count: {e}"))?;
+        let count = nvml
+            .device_count()
+            .map_err(|e| format!("NVML device count: {e}"))?;
         let mut out = Vec::with_capacity(count as usize);
         for index in 0..count {
-            let dev = nvml.device_by_index(index).map_err(|e| format!("NVML device {index}: {e}"))?;
+            let dev = nvml
+                .device_by_index(index)
+                .map_err(|e| format!("NVML device {index}: {e}"))?;
             let mem = dev.memory_info().ok();
             out.push(GpuMetrics {
                 index,

@@ -2,7 +2,10 @@
 
 use std::time::Instant;
 
-use ops_types::{CpuMetrics, DiskMetrics, InterfaceMetrics, LoadAverage, MemoryMetrics, MetricsSnapshot, NetworkMetrics};
+use ops_types::{
+    CpuMetrics, DiskMetrics, InterfaceMetrics, LoadAverage, MemoryMetrics, MetricsSnapshot,
+    NetworkMetrics,
+};
 use sysinfo::{CpuRefreshKind, Disks, MemoryRefreshKind, Networks, RefreshKind, System};
 
 pub struct Host {
@@ -42,9 +45,16 @@ impl Host {
             total: self.sys.global_cpu_usage(),
             per_core: cpus.iter().map(|c| c.usage()).collect(),
             cores: cpus.len(),
-            brand: cpus.first().map(|c| c.brand().trim().to_string()).unwrap_or_default(),
+            brand: cpus
+                .first()
+                .map(|c| c.brand().trim().to_string())
+                .unwrap_or_default(),
         };
-        let load = System::load_average().unwrap_or(sysinfo::LoadAvg { one: 0.0, five: 0.0, fifteen: 0.0 });
+        let load = System::load_average().unwrap_or(sysinfo::LoadAvg {
+            one: 0.0,
+            five: 0.0,
+            fifteen: 0.0,
+        });
         let memory = MemoryMetrics {
             total_bytes: self.sys.total_memory(),
             used_bytes: self.sys.used_memory(),
@@ -86,7 +96,11 @@ impl Host {
             hostname: self.hostname.clone(),
             uptime_secs: System::uptime().unwrap_or(0),
             cpu,
-            load: LoadAverage { one: load.one, five: load.five, fifteen: load.fifteen },
+            load: LoadAverage {
+                one: load.one,
+                five: load.five,
+                fifteen: load.fifteen,
+            },
             memory,
             disks,
             network,

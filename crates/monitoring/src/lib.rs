@@ -28,26 +28,29 @@ pub struct Sampler {
 impl Sampler {
     /// Starts the sampling thread. The first sample is taken before this returns.
     pub fn start(interval: Duration) -> std::io::Result<Sampler> {
-        let mut host = host::Host::new().map_err(|e| std::io::Error::other(format!("sysinfo: {e}")))?;
+        let mut host =
+            host::Host::new().map_err(|e| std::io::Error::other(format!("sysinfo: {e}")))?;
         let mut gpus = gpu::Gpus::init();
         let first = sample(&mut host, &mut gpus);
         let (tx, rx) = watch::channel(Arc::new(first));
-        std::thread::Builder::new().name("metrics-sampler".into()).spawn(move || {
-            let mut next = Instant::now() + interval;
-            loop {
-                let now = Instant::now();
-                if next > now {
-                    std::thread::sleep(next - now);
+        std::thread::Builder::new()
+            .name("metrics-sampler".into())
+            .spawn(move || {
+                let mut next = Instant::now() + interval;
+                loop {
+                    let now = Instant::now();
+                    if next > now {
+                        std::thread::sleep(next - now);
+                    }
+                    next += interval;
+                    if Instant::now() > next {
+                        next = Instant::now() + interval; // fell behind: do not burst
+                    }
+                    if tx.send(Arc::new(sample(&mut host, &mut gpus))).is_err() {
+                        break;
+                    }
                 }
-                next += interval;
-                if Instant::now() > next {
-                    next = Instant::now() + interval; // fell behind: do not burst
-                }
-                if tx.send(Arc::new(sample(&mut host, &mut gpus))).is_err() {
-                    break;
-                }
-            }
-        })?;
+            })?;
         Ok(Sampler { rx })
     }
 
@@ -84,7 +87,10 @@ fn sample(host: &mut host::Host, gpus: &mut gpu::Gpus) -> Sample {
         tracing::error!(error = %e, "metrics serialisation failed");
         "{}".to_string()
     });
-    Sample { snapshot, json: json.into() }
+    Sample {
+        snapshot,
+        json: json.into(),
+    }
 }
 
 #[cfg(test)]
@@ -99,9 +105,15 @@ mod tests {
         assert!(s.memory.total_bytes > 0, "memory read from the host");
         assert!(s.cpu.cores > 0);
         assert!(s.uptime_secs > 0);
-        assert!(s.gpu.is_some() || s.gpu_unavailable_reason.is_some(), "gpu or a reason");
+        assert!(
+            s.gpu.is_some() || s.gpu_unavailable_reason.is_some(),
+            "gpu or a reason"
+        );
         let mut rx = sampler.subscribe();
-        tokio::time::timeout(Duration::from_secs(3), rx.changed()).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(3), rx.changed())
+            .await
+            .unwrap()
+            .unwrap();
         let next = rx.borrow().clone();
         assert!(next.snapshot.at > first.snapshot.at);
         let parsed: MetricsSnapshot = serde_json::from_str(&next.json).unwrap();

@@ -140,7 +140,11 @@ mod tests {
 
     #[test]
     fn codes_serialise_as_their_names() {
-        for code in [ErrorCode::BadRequest, ErrorCode::RateLimited, ErrorCode::SetupTokenInvalid] {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::RateLimited,
+            ErrorCode::SetupTokenInvalid,
+        ] {
             let json = format!("\"{}\"", code.as_str());
             assert_eq!(
                 serde_json_like(code),

@@ -41,7 +41,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_syntax() || inner.is_eof() {
             return ApiError::new(ErrorCode::BadRequest, format!("malformed JSON: {inner}"));
         }
-        let field = if path == "." { missing_field(&inner.to_string()) } else { Some(path) };
+        let field = if path == "." {
+            missing_field(&inner.to_string())
+        } else {
+            Some(path)
+        };
         match field {
             Some(f) => ApiError::field(ErrorCode::Validation, f.clone(), format!("{f}: {inner}")),
             None => ApiError::new(ErrorCode::Validation, inner.to_string()),
@@ -64,7 +68,10 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let e = parse::<LoginForm>(br#"{"email": 5, "password": "x"}"#).unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::Validation, Some("email")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::Validation, Some("email"))
+        );
         let e = parse::<LoginForm>(br#"{"email": "a@b.c"}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password"));
         let e = parse::<LoginForm>(br#"{"email": "#).unwrap_err();

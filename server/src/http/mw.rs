@@ -16,7 +16,11 @@ use crate::state::AppState;
 
 /// The tracing span of a request, carrying its id.
 pub fn span(req: &Request<Body>) -> tracing::Span {
-    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
     tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
 }
 
@@ -29,11 +33,18 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
     let ip = client_ip(&state, &req);
     let bearer = bearer(req.headers());
     let resolved: Result<AuthCtx, ApiError> = match &bearer {
-        Some(key) => api_keys::authenticate(&state.db, key, ip.as_deref()).await.map_err(ApiError::from),
+        Some(key) => api_keys::authenticate(&state.db, key, ip.as_deref())
+            .await
+            .map_err(ApiError::from),
         None => match req.extensions().get::<Session>() {
-            Some(session) => sessions::resolve(&state.db, session, state.session_absolute_ms(), ip.as_deref())
-                .await
-                .map_err(ApiError::from),
+            Some(session) => sessions::resolve(
+                &state.db,
+                session,
+                state.session_absolute_ms(),
+                ip.as_deref(),
+            )
+            .await
+            .map_err(ApiError::from),
             None => Err(ApiError::unauthenticated()),
         },
     };
@@ -50,7 +61,11 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
     if req.method() == Method::GET && is_page(path) {
         let public = path == "/login" || path == "/setup";
         if resolved.is_err() && !public {
-            let next = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
             return Redirect::to(&format!("/login?next={}", urlencode(next))).into_response();
         }
         if resolved.is_ok() && path == "/login" {
@@ -66,7 +81,9 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 fn is_unsafe(method: &Method) -> bool {
@@ -86,33 +103,46 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
         return true;
     }
     let authority = origin.split_once("://").map(|(_, a)| a).unwrap_or("");
-    headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|host| host == authority)
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| host == authority)
 }
 
 fn client_ip(state: &AppState, req: &Request) -> Option<String> {
-    if state.settings.trust_proxy_headers {
-        if let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-        {
-            return Some(ip);
-        }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if let Some(ip) = forwarded.filter(|_| state.settings.trust_proxy_headers) {
+        return Some(ip);
     }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// Site assets: served as files, identical for everyone.
 fn is_static(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.starts_with("/swagger/") || path == "/echarts.min.js" || path == "/favicon.svg"
+    path.starts_with("/pkg/")
+        || path.starts_with("/swagger/")
+        || path == "/echarts.min.js"
+        || path == "/favicon.svg"
 }
 
 /// Pages are what the Leptos router serves: not API, not assets.
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 6] = ["/api/", "/pkg/", "/swagger/", "/v1/", "/healthz", "/metrics"];
+    const NOT_PAGES: [&str; 6] = [
+        "/api/",
+        "/pkg/",
+        "/swagger/",
+        "/v1/",
+        "/healthz",
+        "/metrics",
+    ];
     !NOT_PAGES.iter().any(|p| path.starts_with(p))
         && !path.rsplit('/').next().unwrap_or("").contains('.')
 }
@@ -121,7 +151,9 @@ fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -132,7 +164,11 @@ fn urlencode(s: &str) -> String {
 /// handlers (carried as an `ApiError` extension) and axum's own plain-text rejections alike.
 /// Adds `WWW-Authenticate` to 401 and `Retry-After` to 429; logs 5xx with the request id.
 pub async fn render_errors(req: Request, next: Next) -> Response {
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let is_api = req.uri().path().starts_with("/api/");
     let res = next.run(req).await;
     let status = res.status();
@@ -144,10 +180,19 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         Some(e) => e,
         None if is_api && !is_json(res.headers()) => {
             let (parts, body) = res.into_parts();
-            let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
-            let mut e = ApiError::new(code_for(parts.status), String::from_utf8_lossy(&text).trim().to_string());
+            let text = axum::body::to_bytes(body, 64 * 1024)
+                .await
+                .unwrap_or_default();
+            let mut e = ApiError::new(
+                code_for(parts.status),
+                String::from_utf8_lossy(&text).trim().to_string(),
+            );
             if e.message.is_empty() {
-                e.message = parts.status.canonical_reason().unwrap_or("error").to_lowercase();
+                e.message = parts
+                    .status
+                    .canonical_reason()
+                    .unwrap_or("error")
+                    .to_lowercase();
             }
             if parts.status.is_server_error() {
                 tracing::error!(status = %parts.status, message = %e.message, "server error");
@@ -170,12 +215,13 @@ fn envelope(status: StatusCode, mut error: ApiError, request_id: Option<String>)
     let mut res = (status, axum::Json(serde_json::json!({ "error": error }))).into_response();
     let headers = res.headers_mut();
     if status == StatusCode::UNAUTHORIZED {
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"ops-center\""));
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"ops-center\""),
+        );
     }
-    if let Some(secs) = retry_after {
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            headers.insert(header::RETRY_AFTER, v);
-        }
+    if let Some(v) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
+        headers.insert(header::RETRY_AFTER, v);
     }
     res
 }
@@ -209,7 +255,10 @@ pub async fn api_not_found() -> HttpError {
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     res

@@ -51,9 +51,11 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
-            state.settings.session_idle_minutes as i64,
-        )));
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::minutes(
+                state.settings.session_idle_minutes as i64,
+            ),
+        ));
 
     Router::new()
         .merge(rest)
@@ -79,7 +81,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(CompressionLayer::new())
                 .layer(axum::middleware::from_fn(mw::security_headers))
                 .layer(sessions)
-                .layer(axum::middleware::from_fn_with_state(state.clone(), mw::resolve_auth)),
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    mw::resolve_auth,
+                )),
         )
         .with_state(state)
 }

@@ -10,7 +10,10 @@ async fn setup_login_session_logout() {
     for backend in backends() {
         // -- Setup
         let app = spawn_app(backend).await;
-        let token = app.setup_token.clone().expect("fresh install prints a setup token");
+        let token = app
+            .setup_token
+            .clone()
+            .expect("fresh install prints a setup token");
         let browser = app.browser();
 
         // -- Exec: the wrong token changes nothing
@@ -22,7 +25,14 @@ async fn setup_login_session_logout() {
             .unwrap();
         assert_eq!(res.status(), 403, "{backend:?}");
         assert_eq!(error_of(res).await["code"], "setup_token_invalid");
-        let status: Value = browser.get(app.url("/api/v1/setup")).send().await.unwrap().json().await.unwrap();
+        let status: Value = browser
+            .get(app.url("/api/v1/setup"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(status["needs_admin"], true);
 
         // -- Exec: the right token creates the admin and signs in
@@ -33,11 +43,31 @@ async fn setup_login_session_logout() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
-        let me: Value = browser.get(app.url("/api/v1/auth/me")).send().await.unwrap().json().await.unwrap();
-        assert_eq!((me["email"].as_str(), me["role"].as_str()), (Some("root@example.com"), Some("admin")));
-        let session: Value = browser.get(app.url("/api/v1/auth/session")).send().await.unwrap().json().await.unwrap();
+        let me: Value = browser
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (me["email"].as_str(), me["role"].as_str()),
+            (Some("root@example.com"), Some("admin"))
+        );
+        let session: Value = browser
+            .get(app.url("/api/v1/auth/session"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(session["method"], "session");
-        assert!(session["absolute_expires_at"].as_i64().unwrap() > session["created_at"].as_i64().unwrap());
+        assert!(
+            session["absolute_expires_at"].as_i64().unwrap()
+                > session["created_at"].as_i64().unwrap()
+        );
 
         // -- Check: the token is spent
         let again = browser
@@ -49,10 +79,27 @@ async fn setup_login_session_logout() {
         assert_eq!(again.status(), 403);
 
         // -- Logout ends the session server-side
-        assert_eq!(browser.post(app.url("/api/v1/auth/logout")).send().await.unwrap().status(), 204);
-        let res = browser.get(app.url("/api/v1/auth/me")).send().await.unwrap();
+        assert_eq!(
+            browser
+                .post(app.url("/api/v1/auth/logout"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        let res = browser
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401);
-        assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+        assert!(
+            res.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
     }
 }
 
@@ -82,7 +129,13 @@ async fn login_cookie_rotation_and_rate_limit() {
             .send()
             .await
             .unwrap();
-        let second_id = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        let second_id = res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
         assert_ne!(first_id, second_id, "session id rotates at login");
         // the old id is dead
         let stale = reqwest::Client::new()
@@ -112,7 +165,14 @@ async fn login_cookie_rotation_and_rate_limit() {
             .await
             .unwrap();
         assert_eq!(res.status(), 429);
-        assert!(res.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
+        assert!(
+            res.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                > 0
+        );
     }
 }
 
@@ -122,18 +182,38 @@ async fn api_keys_authenticate_and_revoke() {
         let app = spawn_app(backend).await;
         let dev = app.signed_in(Role::Developer).await;
 
-        let res = dev.post(app.url("/api/v1/api-keys")).json(&json!({"name": "ci"})).send().await.unwrap();
+        let res = dev
+            .post(app.url("/api/v1/api-keys"))
+            .json(&json!({"name": "ci"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201);
         let created: Value = res.json().await.unwrap();
         let secret = created["secret"].as_str().unwrap().to_string();
         let id = created["key"]["id"].as_str().unwrap().to_string();
 
-        let listed: Value = dev.get(app.url("/api/v1/api-keys")).send().await.unwrap().json().await.unwrap();
+        let listed: Value = dev
+            .get(app.url("/api/v1/api-keys"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(listed.as_array().unwrap().len(), 1);
-        assert!(!listed.to_string().contains(&secret[21..]), "the list never holds the secret");
+        assert!(
+            !listed.to_string().contains(&secret[21..]),
+            "the list never holds the secret"
+        );
 
         let bearer = reqwest::Client::new();
-        let me = bearer.get(app.url("/api/v1/auth/me")).bearer_auth(&secret).send().await.unwrap();
+        let me = bearer
+            .get(app.url("/api/v1/auth/me"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(me.status(), 200);
         let session: Value = bearer
             .get(app.url("/api/v1/auth/session"))
@@ -157,18 +237,57 @@ async fn api_keys_authenticate_and_revoke() {
             .unwrap();
         assert_eq!(res.status(), 201);
 
-        assert_eq!(dev.delete(app.url(&format!("/api/v1/api-keys/{id}"))).send().await.unwrap().status(), 204);
-        let res = bearer.get(app.url("/api/v1/auth/me")).bearer_auth(&secret).send().await.unwrap();
+        assert_eq!(
+            dev.delete(app.url(&format!("/api/v1/api-keys/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            204
+        );
+        let res = bearer
+            .get(app.url("/api/v1/auth/me"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401);
-        assert_eq!(dev.delete(app.url(&format!("/api/v1/api-keys/{id}"))).send().await.unwrap().status(), 404);
+        assert_eq!(
+            dev.delete(app.url(&format!("/api/v1/api-keys/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
 
         // Audit rows exist for each change.
         let admin = app.signed_in(Role::Admin).await;
-        let audit: Value = admin.get(app.url("/api/v1/admin/audit")).send().await.unwrap().json().await.unwrap();
-        let actions: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
-        for a in ["api_key.create", "api_key.revoke", "auth.login", "user.create"] {
+        let audit: Value = admin
+            .get(app.url("/api/v1/admin/audit"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let actions: Vec<&str> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        for a in [
+            "api_key.create",
+            "api_key.revoke",
+            "auth.login",
+            "user.create",
+        ] {
             assert!(actions.contains(&a), "{a} in {actions:?}");
         }
-        assert!(!audit.to_string().contains(&secret[21..]), "no secret in audit rows");
+        assert!(
+            !audit.to_string().contains(&secret[21..]),
+            "no secret in audit rows"
+        );
     }
 }

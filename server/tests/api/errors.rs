@@ -23,40 +23,83 @@ async fn bad_input_is_a_named_4xx_and_changes_nothing() {
         let rid = res.headers()["x-request-id"].to_str().unwrap().to_string();
         let err = error_of(res).await;
         assert_eq!(err["code"], "bad_request");
-        assert_eq!(err["request_id"], rid.as_str(), "the envelope carries the request id");
+        assert_eq!(
+            err["request_id"],
+            rid.as_str(),
+            "the envelope carries the request id"
+        );
 
         // wrong type names the field
-        let res = dev.post(app.url("/api/v1/api-keys")).json(&json!({"name": 42})).send().await.unwrap();
+        let res = dev
+            .post(app.url("/api/v1/api-keys"))
+            .json(&json!({"name": 42}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "name");
 
         // missing field names the field
-        let res = dev.post(app.url("/api/v1/api-keys")).json(&json!({})).send().await.unwrap();
+        let res = dev
+            .post(app.url("/api/v1/api-keys"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "name");
 
         // not JSON at all
-        let res = dev.post(app.url("/api/v1/api-keys")).body("name=x").send().await.unwrap();
+        let res = dev
+            .post(app.url("/api/v1/api-keys"))
+            .body("name=x")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400);
 
         // invalid value: 422 with field, nothing stored
-        let res = dev.post(app.url("/api/v1/api-keys")).json(&json!({"name": "   "})).send().await.unwrap();
+        let res = dev
+            .post(app.url("/api/v1/api-keys"))
+            .json(&json!({"name": "   "}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "name");
-        let keys: Value = dev.get(app.url("/api/v1/api-keys")).send().await.unwrap().json().await.unwrap();
+        let keys: Value = dev
+            .get(app.url("/api/v1/api-keys"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(keys, json!([]), "nothing stored after refused input");
 
         // bad query parameter
         let admin = app.signed_in(Role::Admin).await;
-        let res = admin.get(app.url("/api/v1/admin/audit?limit=abc")).send().await.unwrap();
+        let res = admin
+            .get(app.url("/api/v1/admin/audit?limit=abc"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400);
         assert_eq!(error_of(res).await["code"], "bad_request");
-        let res = admin.get(app.url("/api/v1/admin/audit?limit=0")).send().await.unwrap();
+        let res = admin
+            .get(app.url("/api/v1/admin/audit?limit=0"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "limit");
 
         // unknown API route: JSON 404
-        let res = dev.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+        let res = dev
+            .get(app.url("/api/v1/nothing-here"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404);
         assert_eq!(error_of(res).await["code"], "not_found");
     }
@@ -76,7 +119,14 @@ async fn cookie_mutations_from_foreign_origins_are_refused() {
             .unwrap();
         assert_eq!(res.status(), 403);
         assert_eq!(error_of(res).await["code"], "cross_origin");
-        let keys: Value = dev.get(app.url("/api/v1/api-keys")).send().await.unwrap().json().await.unwrap();
+        let keys: Value = dev
+            .get(app.url("/api/v1/api-keys"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(keys, json!([]));
 
         // same origin passes
@@ -95,29 +145,69 @@ async fn cookie_mutations_from_foreign_origins_are_refused() {
 async fn health_openapi_docs_and_pages() {
     let app = spawn_app(ops_db::Backend::Sqlite).await;
     let client = app.browser();
-    let health: Value = client.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    let health: Value = client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
 
-    let doc: Value = client.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-    for path in ["/api/v1/auth/login", "/api/v1/api-keys", "/api/v1/api-keys/{id}", "/api/v1/system/metrics", "/api/v1/stream/metrics"] {
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/api-keys",
+        "/api/v1/api-keys/{id}",
+        "/api/v1/system/metrics",
+        "/api/v1/stream/metrics",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
-    let docs = client.get(app.url("/api/docs")).send().await.unwrap().text().await.unwrap();
-    assert!(docs.contains("/swagger/swagger-ui-bundle.js") && !docs.contains("https://"), "docs page is offline");
+    let docs = client
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        docs.contains("/swagger/swagger-ui-bundle.js") && !docs.contains("https://"),
+        "docs page is offline"
+    );
 
     // pages: signed out → login; login page renders
-    let res = client.get(app.url("/account/api-keys")).send().await.unwrap();
+    let res = client
+        .get(app.url("/account/api-keys"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login?next=/account/api-keys");
     let login = client.get(app.url("/login")).send().await.unwrap();
     assert_eq!(login.status(), 200);
     let html = login.text().await.unwrap();
-    assert!(html.contains("Sign in") && html.contains("name=\"password\""), "SSR login form");
+    assert!(
+        html.contains("Sign in") && html.contains("name=\"password\""),
+        "SSR login form"
+    );
     assert_eq!(login_headers(&client, &app).await, "nosniff");
 }
 
 async fn login_headers(client: &reqwest::Client, app: &crate::helpers::TestApp) -> String {
     let res = client.get(app.url("/login")).send().await.unwrap();
-    res.headers()["x-content-type-options"].to_str().unwrap().to_string()
+    res.headers()["x-content-type-options"]
+        .to_str()
+        .unwrap()
+        .to_string()
 }

@@ -12,7 +12,6 @@ pub struct TestApp {
     pub base: String,
     pub setup_token: Option<String>,
     pub db: Db,
-    pub backend: Backend,
 }
 
 /// The backends every test runs on.
@@ -36,7 +35,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let setup_token = app.setup_token().map(str::to_string);
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&url, 2).await.unwrap();
-    TestApp { base, setup_token, db, backend }
+    TestApp {
+        base,
+        setup_token,
+        db,
+    }
 }
 
 impl TestApp {
@@ -46,18 +49,25 @@ impl TestApp {
 
     /// A client that keeps cookies, like a browser.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// Creates a user with `role` and returns its email.
     pub async fn user(&self, role: Role) -> String {
         let email = format!("{}-{}@example.com", role.as_str(), &ops_db::new_id()[28..]);
-        users::create_from_cli(&self.db, UserForCreate {
-            email: email.clone(),
-            display_name: format!("{role} user"),
-            password: PASSWORD.into(),
-            role,
-        })
+        users::create_from_cli(
+            &self.db,
+            UserForCreate {
+                email: email.clone(),
+                display_name: format!("{role} user"),
+                password: PASSWORD.into(),
+                role,
+            },
+        )
         .await
         .unwrap();
         email

@@ -20,7 +20,9 @@ enum Need {
 }
 
 fn need_of(op: &Value) -> Need {
-    let Some(reqs) = op.get("security").and_then(Value::as_array) else { return Need::Public };
+    let Some(reqs) = op.get("security").and_then(Value::as_array) else {
+        return Need::Public;
+    };
     let scopes: BTreeSet<String> = reqs
         .iter()
         .filter_map(Value::as_object)
@@ -29,10 +31,15 @@ fn need_of(op: &Value) -> Need {
         .flatten()
         .filter_map(|s| s.as_str().map(str::to_string))
         .collect();
-    assert!(scopes.len() <= 1, "one permission per operation: {scopes:?}");
+    assert!(
+        scopes.len() <= 1,
+        "one permission per operation: {scopes:?}"
+    );
     match scopes.into_iter().next() {
         None => Need::SignedIn,
-        Some(s) => Need::Permission(Permission::parse(&s).unwrap_or_else(|| panic!("unknown permission {s}"))),
+        Some(s) => Need::Permission(
+            Permission::parse(&s).unwrap_or_else(|| panic!("unknown permission {s}")),
+        ),
     }
 }
 
@@ -40,7 +47,10 @@ fn need_of(op: &Value) -> Need {
 fn sample_body(doc: &Value, op: &Value) -> Option<Value> {
     let schema = op.pointer("/requestBody/content/application~1json/schema")?;
     let schema = match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => doc.pointer(&r.replace("#/", "/").replace("~", "~0")).unwrap().clone(),
+        Some(r) => doc
+            .pointer(&r.replace("#/", "/").replace("~", "~0"))
+            .unwrap()
+            .clone(),
         None => schema.clone(),
     };
     let mut body = Map::new();
@@ -60,9 +70,15 @@ fn check(status: u16, need: &Need, role: Option<Role>, what: &str) {
     match (need, role) {
         (Need::Public, _) => assert!(status < 500, "{what}: {status}"),
         (_, None) => assert_eq!(status, 401, "{what} signed out"),
-        (Need::SignedIn, Some(_)) => assert!(status != 401 && status != 403 && status < 500, "{what}: {status}"),
+        (Need::SignedIn, Some(_)) => assert!(
+            status != 401 && status != 403 && status < 500,
+            "{what}: {status}"
+        ),
         (Need::Permission(p), Some(r)) if r.has(*p) => {
-            assert!(status != 401 && status != 403 && status < 500, "{what} (holds {p}): {status}")
+            assert!(
+                status != 401 && status != 403 && status < 500,
+                "{what} (holds {p}): {status}"
+            )
         }
         (Need::Permission(p), Some(_)) => assert_eq!(status, 403, "{what} (lacks {p})"),
     }
@@ -80,7 +96,15 @@ async fn clients(app: &TestApp) -> Vec<(Option<Role>, Client)> {
 async fn every_rest_route_enforces_its_permission_for_every_role() {
     for backend in backends() {
         let app = spawn_app(backend).await;
-        let doc: Value = app.browser().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let doc: Value = app
+            .browser()
+            .get(app.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let clients = clients(&app).await;
         let mut walked = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -97,14 +121,28 @@ async fn every_rest_route_enforces_its_permission_for_every_role() {
                         req = req.json(&body);
                     }
                     let res = req.send().await.unwrap();
-                    check(res.status().as_u16(), &need, *role, &format!("{backend:?} {method} {path} as {role:?}"));
+                    check(
+                        res.status().as_u16(),
+                        &need,
+                        *role,
+                        &format!("{backend:?} {method} {path} as {role:?}"),
+                    );
                     walked += 1;
                 }
             }
         }
         for (role, client) in &clients {
-            let res = client.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
-            check(res.status().as_u16(), &Need::SignedIn, *role, "POST /api/v1/auth/logout");
+            let res = client
+                .post(app.url("/api/v1/auth/logout"))
+                .send()
+                .await
+                .unwrap();
+            check(
+                res.status().as_u16(),
+                &Need::SignedIn,
+                *role,
+                "POST /api/v1/auth/logout",
+            );
         }
         assert!(walked >= 12 * 6, "walked {walked} requests");
     }
@@ -115,7 +153,9 @@ fn server_fn_body(path: &str) -> &'static str {
     match path {
         "/api/ui/login" => "email=nobody%40example.com&password=wrong-password",
         "/api/ui/setup_state" => "token=x",
-        "/api/ui/create_admin" => "token=x&email=a%40b.c&display_name=A&password=long+enough+pw&confirm=long+enough+pw",
+        "/api/ui/create_admin" => {
+            "token=x&email=a%40b.c&display_name=A&password=long+enough+pw&confirm=long+enough+pw"
+        }
         "/api/ui/create_api_key" => "name=walk",
         "/api/ui/revoke_api_key" => "id=00000000-0000-7000-8000-000000000000",
         _ => "",
@@ -124,9 +164,17 @@ fn server_fn_body(path: &str) -> &'static str {
 
 #[tokio::test]
 async fn every_server_function_is_listed_and_enforces_its_permission() {
-    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p.to_string()).collect();
-    let listed: BTreeSet<String> = ops_app::server::SERVER_FNS.iter().map(|(p, _)| p.to_string()).collect();
-    assert_eq!(registered, listed, "SERVER_FNS must list every server function");
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    let listed: BTreeSet<String> = ops_app::server::SERVER_FNS
+        .iter()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    assert_eq!(
+        registered, listed,
+        "SERVER_FNS must list every server function"
+    );
 
     let app = spawn_app(ops_db::Backend::Sqlite).await;
     let clients = clients(&app).await;
@@ -147,7 +195,12 @@ async fn every_server_function_is_listed_and_enforces_its_permission() {
                 .send()
                 .await
                 .unwrap();
-            check(res.status().as_u16(), &need, *role, &format!("server fn {path} as {role:?}"));
+            check(
+                res.status().as_u16(),
+                &need,
+                *role,
+                &format!("server fn {path} as {role:?}"),
+            );
         }
     }
 }

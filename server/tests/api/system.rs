@@ -9,18 +9,38 @@ use crate::helpers::spawn_app;
 async fn metrics_snapshot_and_stream() {
     let app = spawn_app(ops_db::Backend::Sqlite).await;
     let viewer = app.signed_in(Role::Viewer).await;
-    let snap: MetricsSnapshot = viewer.get(app.url("/api/v1/system/metrics")).send().await.unwrap().json().await.unwrap();
+    let snap: MetricsSnapshot = viewer
+        .get(app.url("/api/v1/system/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(snap.memory.total_bytes > 0 && snap.cpu.cores > 0);
     assert!(snap.gpu.is_some() || snap.gpu_unavailable_reason.is_some());
 
-    let res = viewer.get(app.url("/api/v1/stream/metrics")).send().await.unwrap();
+    let res = viewer
+        .get(app.url("/api/v1/stream/metrics"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
     let mut body = res.bytes_stream();
     let mut text = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     while text.matches("event: metrics").count() < 3 {
-        let chunk = tokio::time::timeout_at(deadline, body.next()).await.expect("3 events within 5 s").unwrap().unwrap();
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .expect("3 events within 5 s")
+            .unwrap()
+            .unwrap();
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
     let ats: Vec<i64> = text
@@ -28,5 +48,8 @@ async fn metrics_snapshot_and_stream() {
         .filter_map(|l| l.strip_prefix("data: "))
         .map(|d| serde_json::from_str::<MetricsSnapshot>(d).unwrap().at)
         .collect();
-    assert!(ats.windows(2).all(|w| w[1] > w[0]), "fresh samples: {ats:?}");
+    assert!(
+        ats.windows(2).all(|w| w[1] > w[0]),
+        "fresh samples: {ats:?}"
+    );
 }

@@ -14,8 +14,12 @@ use crate::server::account::{CreateApiKey, RevokeApiKey, list_api_keys};
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
-    let can_write = use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::AccountWrite));
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
+    );
+    let can_write =
+        use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::AccountWrite));
     let created = RwSignal::new(None::<ApiKeyCreated>);
     Effect::new(move |_| {
         if let Some(Ok(k)) = create.value().get() {
@@ -92,7 +96,10 @@ pub fn ApiKeysPage() -> impl IntoView {
 
 /// Shows a new key's secret once, with a copy button.
 #[component]
-fn SecretDialog(created: ApiKeyCreated, on_close: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+fn SecretDialog(
+    created: ApiKeyCreated,
+    on_close: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let secret = created.secret.clone();
     view! {

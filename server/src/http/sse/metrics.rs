@@ -25,7 +25,10 @@ pub async fn stream(
             return None;
         }
         let json = rx.borrow_and_update().json.clone();
-        Some((Ok(Event::default().event("metrics").data(&*json)), (rx, false)))
+        Some((
+            Ok(Event::default().event("metrics").data(&*json)),
+            (rx, false),
+        ))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

@@ -11,7 +11,10 @@ use crate::state::AppState;
 /// All users.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
     responses((status = 200, body = Vec<UserView>)), security(("session" = ["users_read"]), ("api_key" = ["users_read"])))]
-pub async fn users(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Vec<UserView>>, HttpError> {
+pub async fn users(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<Json<Vec<UserView>>, HttpError> {
     Ok(Json(users::list(&state.db, &ctx).await?))
 }
 
@@ -29,5 +32,7 @@ pub async fn audit(
     ctx: AuthCtx,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEvent>>, HttpError> {
-    Ok(Json(ops_auth::audit::list(&state.db, &ctx, q.limit.unwrap_or(100)).await?))
+    Ok(Json(
+        ops_auth::audit::list(&state.db, &ctx, q.limit.unwrap_or(100)).await?,
+    ))
 }

@@ -12,7 +12,10 @@ use crate::state::AppState;
 /// List your API keys (never their secrets).
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys",
     responses((status = 200, body = Vec<ApiKeyView>)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
-pub async fn list(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Vec<ApiKeyView>>, HttpError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<Json<Vec<ApiKeyView>>, HttpError> {
     Ok(Json(api_keys::list(&state.db, &ctx).await?))
 }
 
@@ -24,14 +27,21 @@ pub async fn create(
     ctx: AuthCtx,
     ApiJson(input): ApiJson<ApiKeyForCreate>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), HttpError> {
-    Ok((StatusCode::CREATED, Json(api_keys::create(&state.db, &ctx, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(api_keys::create(&state.db, &ctx, input).await?),
+    ))
 }
 
 /// Revoke one of your API keys.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api-keys",
     params(("id" = String, Path, description = "API key id")),
     responses((status = 204), (status = 404)), security(("session" = ["account_write"]), ("api_key" = ["account_write"])))]
-pub async fn revoke(State(state): State<AppState>, ctx: AuthCtx, Path(id): Path<String>) -> Result<StatusCode, HttpError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HttpError> {
     api_keys::revoke(&state.db, &ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

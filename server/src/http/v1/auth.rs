@@ -22,8 +22,17 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(form): ApiJson<LoginForm>,
 ) -> Result<Json<Me>, HttpError> {
-    let user = login_service::login(&state.db, &state.limiter, &form.email, &form.password, ip.as_deref()).await?;
-    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let user = login_service::login(
+        &state.db,
+        &state.limiter,
+        &form.email,
+        &form.password,
+        ip.as_deref(),
+    )
+    .await?;
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     sessions::sign_in(&session, &user, ip.as_deref(), ua).await?;
     let ctx = AuthCtx {
         user_id: user.id.clone(),
@@ -39,7 +48,11 @@ pub async fn login(
 /// End the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "signed out")), security(("session" = []), ("api_key" = [])))]
-pub async fn logout(State(state): State<AppState>, ctx: AuthCtx, session: Session) -> Result<StatusCode, HttpError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    session: Session,
+) -> Result<StatusCode, HttpError> {
     sessions::sign_out(&state.db, &session, Some(&ctx)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -55,6 +68,14 @@ pub async fn me(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Me>,
 /// How the caller is signed in, and when that ends.
 #[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
     responses((status = 200, body = SessionInfo)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
-pub async fn session(State(state): State<AppState>, ctx: AuthCtx, session: Session) -> Result<Json<SessionInfo>, HttpError> {
-    Ok(Json(sessions::info(&ctx, Some(&session), state.session_absolute_ms())?))
+pub async fn session(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    session: Session,
+) -> Result<Json<SessionInfo>, HttpError> {
+    Ok(Json(sessions::info(
+        &ctx,
+        Some(&session),
+        state.session_absolute_ms(),
+    )?))
 }

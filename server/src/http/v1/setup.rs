@@ -13,7 +13,9 @@ use crate::state::AppState;
 /// Whether the first administrator still needs creating.
 #[utoipa::path(get, path = "/api/v1/setup", tag = "setup", responses((status = 200, body = SetupStatus)))]
 pub async fn status(State(state): State<AppState>) -> Result<Json<SetupStatus>, HttpError> {
-    Ok(Json(SetupStatus { needs_admin: setup::needs_admin(&state.db).await? }))
+    Ok(Json(SetupStatus {
+        needs_admin: setup::needs_admin(&state.db).await?,
+    }))
 }
 
 /// Create the first administrator with the token `serve` printed, and sign in as them.
@@ -27,9 +29,18 @@ pub async fn create_admin(
     headers: HeaderMap,
     ApiJson(form): ApiJson<SetupForm>,
 ) -> Result<Json<Me>, HttpError> {
-    let user = setup::create_first_admin(&state.db, &form.token, &form.email, &form.display_name, &form.password, ip.as_deref())
-        .await?;
-    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let user = setup::create_first_admin(
+        &state.db,
+        &form.token,
+        &form.email,
+        &form.display_name,
+        &form.password,
+        ip.as_deref(),
+    )
+    .await?;
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
     sessions::sign_in(&session, &user, ip.as_deref(), ua).await?;
     let ctx = AuthCtx {
         user_id: user.id.clone(),

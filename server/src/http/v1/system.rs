@@ -12,7 +12,13 @@ use crate::state::AppState;
 /// there is no NVIDIA driver).
 #[utoipa::path(get, path = "/api/v1/system/metrics", tag = "system",
     responses((status = 200, body = MetricsSnapshot)), security(("session" = ["system_read"]), ("api_key" = ["system_read"])))]
-pub async fn metrics(State(state): State<AppState>, ctx: AuthCtx) -> Result<impl IntoResponse, HttpError> {
+pub async fn metrics(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<impl IntoResponse, HttpError> {
     let sample = state.sampler.read(&ctx)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], sample.json.to_string()))
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        sample.json.to_string(),
+    ))
 }
