@@ -9,9 +9,10 @@ use ops_types::{ApiError, Me, SessionInfo};
 #[server(prefix = "/api/ui", endpoint = "me")]
 pub async fn current_user() -> Result<Option<Me>, ApiError> {
     let Ok(ctx) = ctx() else { return Ok(None) };
-    let st = state()?;
-    let user = ops_auth::users::me(&st.db, &ctx).await.map_err(fail)?;
-    Ok(Some(ctx.me(user.created_at, user.last_login_at)))
+    let user = ops_auth::users::me(&state()?.db, &ctx)
+        .await
+        .map_err(fail)?;
+    Ok(Some(user.me()))
 }
 
 /// Signs in and sends the browser on to `next` (a local path) or the dashboard.

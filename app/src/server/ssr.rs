@@ -64,6 +64,12 @@ pub fn fail(e: impl Into<ApiError>) -> ApiError {
             http::StatusCode::from_u16(e.status())
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
         );
+        if let Some(v) = e
+            .retry_after
+            .and_then(|s| http::HeaderValue::from_str(&s.to_string()).ok())
+        {
+            opts.insert_header(http::header::RETRY_AFTER, v);
+        }
     }
     e
 }

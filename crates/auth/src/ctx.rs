@@ -1,6 +1,6 @@
 //! `AuthCtx`: who is calling, resolved once per request.
 
-use ops_types::{Me, Permission, Role};
+use ops_types::{Permission, Role};
 
 use crate::AuthError;
 
@@ -30,23 +30,6 @@ impl AuthCtx {
             Ok(())
         } else {
             Err(AuthError::Forbidden(permission.as_str()))
-        }
-    }
-
-    pub fn me(&self, created_at: i64, last_login_at: Option<i64>) -> Me {
-        Me {
-            id: self.user_id.clone(),
-            email: self.email.clone(),
-            display_name: self.display_name.clone(),
-            role: self.role,
-            permissions: self
-                .role
-                .permissions()
-                .iter()
-                .map(|p| p.as_str().to_string())
-                .collect(),
-            created_at,
-            last_login_at,
         }
     }
 }

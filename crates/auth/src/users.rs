@@ -1,7 +1,7 @@
 //! Users: the one identity store.
 
 use ops_db::{AuditRecord, Db, Row, Tx, new_id, now_ms, record_audit};
-use ops_types::{Permission, Role, UserView};
+use ops_types::{Me, Permission, Role, UserView};
 use sqlx::any::AnyRow;
 
 use crate::{AuthCtx, AuthError, password};
@@ -68,6 +68,24 @@ impl User {
             created_at: r.try_get("created_at")?,
             last_login_at: r.try_get("last_login_at")?,
         })
+    }
+
+    /// The user as they see themselves.
+    pub fn me(&self) -> Me {
+        Me {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            permissions: self
+                .role
+                .permissions()
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
+            created_at: self.created_at,
+            last_login_at: self.last_login_at,
+        }
     }
 
     pub fn view(&self) -> UserView {

@@ -7,6 +7,9 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
+/// Liveness and readiness: 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "system",
+    responses((status = 200, description = "healthy"), (status = 503, description = "database unreachable")))]
 pub async fn get(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.db.ping().await {
         Ok(()) => (

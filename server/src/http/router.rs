@@ -40,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         // admin
         .routes(routes!(v1::admin::users))
         .routes(routes!(v1::admin::audit))
+        // infrastructure
+        .routes(routes!(health::get))
         .split_for_parts();
     let openapi = std::sync::Arc::new(openapi);
 
@@ -61,7 +63,6 @@ pub fn router(state: AppState) -> Router {
         .merge(rest)
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::page))
-        .route("/healthz", get(health::get))
         .route("/api/v1/{*rest}", axum::routing::any(mw::api_not_found))
         .layer(axum::Extension(openapi))
         .leptos_routes_with_context(

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use ops_auth::{AuthCtx, ClientIp, HttpError, login as login_service, sessions, users};
+use ops_auth::{AuthCtx, ClientIp, HttpError, User, login as login_service, sessions, users};
 use ops_types::{LoginForm, Me, SessionInfo};
 use tower_sessions::Session;
 
@@ -30,19 +30,21 @@ pub async fn login(
         ip.as_deref(),
     )
     .await?;
+    start_session(&session, &user, ip, &headers).await
+}
+
+/// Starts a session for a user who just proved who they are; answers with the user.
+pub(super) async fn start_session(
+    session: &Session,
+    user: &User,
+    ip: Option<String>,
+    headers: &HeaderMap,
+) -> Result<Json<Me>, HttpError> {
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    sessions::sign_in(&session, &user, ip.as_deref(), ua).await?;
-    let ctx = AuthCtx {
-        user_id: user.id.clone(),
-        email: user.email.clone(),
-        display_name: user.display_name.clone(),
-        role: user.role,
-        method: ops_auth::AuthMethod::Session { auth_at: 0 },
-        ip,
-    };
-    Ok(Json(ctx.me(user.created_at, user.last_login_at)))
+    sessions::sign_in(session, user, ip.as_deref(), ua).await?;
+    Ok(Json(user.me()))
 }
 
 /// End the current session.
@@ -61,8 +63,7 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = Me)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
 pub async fn me(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Me>, HttpError> {
-    let user = users::me(&state.db, &ctx).await?;
-    Ok(Json(ctx.me(user.created_at, user.last_login_at)))
+    Ok(Json(users::me(&state.db, &ctx).await?.me()))
 }
 
 /// How the caller is signed in, and when that ends.

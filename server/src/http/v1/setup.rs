@@ -2,11 +2,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use ops_auth::{AuthCtx, ClientIp, HttpError, sessions, setup};
+use axum::http::HeaderMap;
+use ops_auth::{ClientIp, HttpError, setup};
 use ops_types::{Me, SetupForm, SetupStatus};
 use tower_sessions::Session;
 
+use super::auth::start_session;
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
@@ -38,17 +39,5 @@ pub async fn create_admin(
         ip.as_deref(),
     )
     .await?;
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    sessions::sign_in(&session, &user, ip.as_deref(), ua).await?;
-    let ctx = AuthCtx {
-        user_id: user.id.clone(),
-        email: user.email.clone(),
-        display_name: user.display_name.clone(),
-        role: user.role,
-        method: ops_auth::AuthMethod::Session { auth_at: 0 },
-        ip,
-    };
-    Ok(Json(ctx.me(user.created_at, user.last_login_at)))
+    start_session(&session, &user, ip, &headers).await
 }
