@@ -134,6 +134,17 @@ try {
     expect(res.headers.get('www-authenticate')?.startsWith('Bearer'), 'WWW-Authenticate: Bearer');
   });
 
+  await step('admin sees users and the audit log', async () => {
+    await page.click('nav >> text=Users');
+    await page.getByTestId('user-table').getByText(ADMIN.email).waitFor();
+    await page.click('nav >> text=Audit log');
+    const table = page.getByTestId('audit-table');
+    await table.getByText('api_key.revoke').waitFor();
+    await page.fill('[data-testid=audit-filter]', 'auth.login');
+    await table.getByText('auth.login').first().waitFor();
+    expect(await table.getByText('api_key.create').count() === 0, 'filter hides other actions');
+  });
+
   await step('theme switch and phone-width layout', async () => {
     const before = await page.getAttribute('html', 'data-theme');
     await page.click('[data-testid=theme-toggle]');

@@ -31,7 +31,7 @@ echo "  dashboard adds echarts.min.js: $(( $(size "$base/echarts.min.js") / 1024
 jar="$work/jar"
 curl -s -c "$jar" -H 'content-type: application/json' -d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/v1/auth/login" >/dev/null
 ttfb=()
-for _ in $(seq 20); do ttfb+=("$(curl -s -o /dev/null -b "$jar" -w '%{time_starttransfer}' "$base/")"); done
+for _ in $(seq 20); do ttfb+=("$(curl -s -o /dev/null -b "$jar" -w '%{time_starttransfer}' "$base/" || echo fail)"); done; echo "ttfb samples: ${ttfb[*]}"
 printf 'dashboard SSR time to first byte: median %s ms over 20\n' \
   "$(printf '%s\n' "${ttfb[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]*1000}')"
 

@@ -14,6 +14,7 @@ use leptos_router::path;
 
 use components::shell::Shell;
 use pages::account::{api_keys::ApiKeysPage, profile::ProfilePage};
+use pages::admin::{audit::AuditPage, users::UsersPage};
 use pages::{dashboard::DashboardPage, login::LoginPage, not_found::NotFound, setup::SetupPage};
 
 /// The HTML document around the app. The inline script sets the theme before first paint.
@@ -54,6 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("account/profile") view=ProfilePage />
                     <Route path=path!("account/api-keys") view=ApiKeysPage />
+                    <Route path=path!("admin/users") view=UsersPage />
+                    <Route path=path!("admin/audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,6 +1,9 @@
 //! A live line chart (charming → ECharts). The series come from a signal; the chart is drawn
 //! in the browser once ECharts has loaded, then updated in place on each change.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use charming::Chart;
 use charming::component::{Axis, Grid, Legend};
 use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
@@ -41,15 +44,15 @@ pub fn line_chart(labels: &[String], series: &[Series], max: Option<f64>, unit: 
     chart
 }
 
+/// The chart drawn in the browser, kept by the effect between runs. Browser-only state lives
+/// in the effect (which never runs on the server), not in a `StoredValue::new_local`, whose
+/// storage must not be touched from another server thread.
+type Handle = Rc<RefCell<Option<ChartHandle>>>;
+
 /// ECharts is loaded on demand (only pages with charts load it), so the first draw may wait.
-fn draw_when_ready(
-    id: &'static str,
-    option: Chart,
-    handle: StoredValue<Option<ChartHandle>, LocalStorage>,
-    tries: u32,
-) {
+fn draw_when_ready(id: &'static str, option: Chart, handle: Handle, tries: u32) {
     if echarts_ready() {
-        handle.update_value(|h| draw_chart(id, &option, h));
+        draw_chart(id, &option, &mut handle.borrow_mut());
     } else if tries > 0 {
         set_timeout(
             move || draw_when_ready(id, option, handle, tries - 1),
@@ -67,11 +70,11 @@ pub fn LiveChart(
     /// Number of samples drawn, exposed for tests and screen readers.
     samples: Signal<usize>,
 ) -> impl IntoView {
-    let handle = StoredValue::new_local(None::<ChartHandle>);
-    Effect::new(move |_| {
+    Effect::new(move |handle: Option<Handle>| {
+        let handle = handle.unwrap_or_default();
         load_echarts();
-        let option = chart.get();
-        draw_when_ready(id, option, handle, 50);
+        draw_when_ready(id, chart.get(), handle.clone(), 50);
+        handle
     });
     view! {
         <section class="card chart-card">

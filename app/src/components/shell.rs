@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use ops_types::Me;
+use ops_types::{Me, Permission};
 
 use crate::browser::{current_theme, set_theme};
 use crate::components::alert::ErrorBox;
@@ -47,6 +47,8 @@ pub fn Shell() -> impl IntoView {
 #[component]
 fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let pick = move |_| on_pick();
+    let users = user.role.has(Permission::UsersRead);
+    let audit = user.role.has(Permission::AuditRead);
     view! {
         <aside class="sidebar">
             <a class="brand" href="/">"Ops-Center"</a>
@@ -55,7 +57,10 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/" exact=true on:click=pick.clone()>"Dashboard"</A>
                 <p class="nav-heading">"Account"</p>
                 <A href="/account/profile" on:click=pick.clone()>"Profile"</A>
-                <A href="/account/api-keys" on:click=pick>"API keys"</A>
+                <A href="/account/api-keys" on:click=pick.clone()>"API keys"</A>
+                {(users || audit).then(|| view! { <p class="nav-heading">"Administration"</p> })}
+                {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}
+                {audit.then(|| view! { <A href="/admin/audit" on:click=pick.clone()>"Audit log"</A> })}
                 <p class="nav-heading">"Developers"</p>
                 <a href="/api/docs" rel="external">"API reference"</a>
             </nav>

@@ -60,10 +60,13 @@ pub fn DashboardPage() -> impl IntoView {
     let live = RwSignal::new(None::<MetricsSnapshot>);
     let history = RwSignal::new(History::default());
     let connected = RwSignal::new(false);
-    let stream = StoredValue::new_local(None::<Follow>);
 
-    Effect::new(move |_| {
-        let source = follow(
+    // The stream lives as long as the page: the effect keeps it and drops (closes) it on unmount.
+    Effect::new(move |stream: Option<Option<Follow>>| {
+        if let Some(stream) = stream {
+            return stream;
+        }
+        follow(
             "/api/v1/stream/metrics",
             "metrics",
             move |text| {
@@ -73,10 +76,8 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             },
             move |up| connected.set(up),
-        );
-        stream.set_value(source);
+        )
     });
-    on_cleanup(move || stream.set_value(None));
 
     let labels = move || history.with(|h| h.labels.iter().cloned().collect::<Vec<_>>());
     let samples = Signal::derive(move || history.with(|h| h.labels.len()));

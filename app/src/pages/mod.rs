@@ -1,6 +1,7 @@
 //! One page per file.
 
 pub mod account;
+pub mod admin;
 pub mod dashboard;
 pub mod login;
 pub mod not_found;

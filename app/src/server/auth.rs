@@ -1,7 +1,7 @@
 //! Sign-in, sign-out, first-run setup and "who am I" for the UI.
 
 #[cfg(feature = "ssr")]
-use super::ssr::{client_ip, ctx, fail, safe_next, session, state, user_agent};
+use super::ssr::{client_ip, ctx, safe_next, session, state, user_agent};
 use leptos::prelude::*;
 use ops_types::{ApiError, Me, SessionInfo};
 
@@ -9,9 +9,7 @@ use ops_types::{ApiError, Me, SessionInfo};
 #[server(prefix = "/api/ui", endpoint = "me")]
 pub async fn current_user() -> Result<Option<Me>, ApiError> {
     let Ok(ctx) = ctx() else { return Ok(None) };
-    let user = ops_auth::users::me(&state()?.db, &ctx)
-        .await
-        .map_err(fail)?;
+    let user = ops_auth::users::me(&state()?.db, &ctx).await?;
     Ok(Some(user.me()))
 }
 
@@ -20,12 +18,9 @@ pub async fn current_user() -> Result<Option<Me>, ApiError> {
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
     let st = state()?;
     let ip = client_ip();
-    let user = ops_auth::login::login(&st.db, &st.limiter, &email, &password, ip.as_deref())
-        .await
-        .map_err(fail)?;
-    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref())
-        .await
-        .map_err(fail)?;
+    let user =
+        ops_auth::login::login(&st.db, &st.limiter, &email, &password, ip.as_deref()).await?;
+    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref()).await?;
     leptos_axum::redirect(&safe_next(next));
     Ok(())
 }
@@ -33,10 +28,8 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[server(prefix = "/api/ui", endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
     let st = state()?;
-    let ctx = ctx().map_err(fail)?;
-    ops_auth::sessions::sign_out(&st.db, &session()?, Some(&ctx))
-        .await
-        .map_err(fail)?;
+    let ctx = ctx()?;
+    ops_auth::sessions::sign_out(&st.db, &session()?, Some(&ctx)).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -55,19 +48,14 @@ pub enum SetupState {
 #[server(prefix = "/api/ui", endpoint = "setup_state")]
 pub async fn get_setup_state(token: String) -> Result<SetupState, ApiError> {
     let st = state()?;
-    if !ops_auth::setup::needs_admin(&st.db).await.map_err(fail)? {
+    if !ops_auth::setup::needs_admin(&st.db).await? {
         return Ok(SetupState::Done);
     }
-    Ok(
-        if ops_auth::setup::token_valid(&st.db, &token)
-            .await
-            .map_err(fail)?
-        {
-            SetupState::Open
-        } else {
-            SetupState::BadToken
-        },
-    )
+    Ok(if ops_auth::setup::token_valid(&st.db, &token).await? {
+        SetupState::Open
+    } else {
+        SetupState::BadToken
+    })
 }
 
 /// Creates the first administrator with the one-time token and signs them in.
@@ -80,11 +68,11 @@ pub async fn create_admin(
     confirm: String,
 ) -> Result<(), ApiError> {
     if password != confirm {
-        return Err(fail(ApiError::field(
+        return Err(ApiError::field(
             ops_types::ErrorCode::Validation,
             "confirm",
             "the passwords differ",
-        )));
+        ));
     }
     let st = state()?;
     let ip = client_ip();
@@ -96,11 +84,8 @@ pub async fn create_admin(
         &password,
         ip.as_deref(),
     )
-    .await
-    .map_err(fail)?;
-    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref())
-        .await
-        .map_err(fail)?;
+    .await?;
+    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref()).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -108,7 +93,7 @@ pub async fn create_admin(
 #[server(prefix = "/api/ui", endpoint = "session_info")]
 pub async fn get_session_info() -> Result<SessionInfo, ApiError> {
     let st = state()?;
-    let ctx = ctx().map_err(fail)?;
+    let ctx = ctx()?;
     let session = session().ok();
-    ops_auth::sessions::info(&ctx, session.as_ref(), st.session_absolute_ms).map_err(fail)
+    ops_auth::sessions::info(&ctx, session.as_ref(), st.session_absolute_ms).map_err(ApiError::from)
 }

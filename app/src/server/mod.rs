@@ -3,6 +3,7 @@
 //! `SERVER_FNS` lists them with the permission they need, for the route-walk test.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod system;
 
@@ -23,4 +24,6 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/create_api_key", Some("account_write")),
     ("/api/ui/revoke_api_key", Some("account_write")),
     ("/api/ui/metrics_snapshot", Some("system_read")),
+    ("/api/ui/list_users", Some("users_read")),
+    ("/api/ui/list_audit", Some("audit_read")),
 ];

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use leptos::prelude::*;
-use leptos_axum::ResponseOptions;
 use ops_auth::{AuthCtx, LoginLimiter};
 use ops_db::Db;
 use ops_monitoring::Sampler;
@@ -54,24 +53,6 @@ pub fn session() -> Result<Session, ApiError> {
         .get::<Session>()
         .cloned()
         .ok_or_else(ApiError::internal)
-}
-
-/// Converts a service error and sets the response status to match its code.
-pub fn fail(e: impl Into<ApiError>) -> ApiError {
-    let e = e.into();
-    if let Some(opts) = use_context::<ResponseOptions>() {
-        opts.set_status(
-            http::StatusCode::from_u16(e.status())
-                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-        );
-        if let Some(v) = e
-            .retry_after
-            .and_then(|s| http::HeaderValue::from_str(&s.to_string()).ok())
-        {
-            opts.insert_header(http::header::RETRY_AFTER, v);
-        }
-    }
-    e
 }
 
 /// Only same-site relative paths are followed after sign-in.

@@ -36,8 +36,9 @@ pub async fn record_audit(conn: &mut AnyConnection, rec: AuditRecord<'_>) -> Res
 /// Newest first. The caller checks permissions.
 pub async fn list_audit(db: &Db, limit: i64) -> Result<Vec<AuditEvent>, DbError> {
     let rows = sqlx::query(
-        "SELECT id, at, actor_id, action, target, ip, detail FROM audit_events \
-         ORDER BY at DESC, id DESC LIMIT $1",
+        "SELECT a.id, a.at, a.actor_id, u.email AS actor_email, a.action, a.target, a.ip, a.detail \
+         FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id \
+         ORDER BY a.at DESC, a.id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(db.pool())
@@ -48,6 +49,7 @@ pub async fn list_audit(db: &Db, limit: i64) -> Result<Vec<AuditEvent>, DbError>
                 id: r.try_get("id")?,
                 at: r.try_get("at")?,
                 actor_id: r.try_get("actor_id")?,
+                actor_email: r.try_get("actor_email")?,
                 action: r.try_get("action")?,
                 target: r.try_get("target")?,
                 ip: r.try_get("ip")?,

@@ -89,6 +89,8 @@ pub struct AuditEvent {
     pub id: String,
     pub at: i64,
     pub actor_id: Option<String>,
+    /// The actor's current email, when the actor is a user that still exists.
+    pub actor_email: Option<String>,
     pub action: String,
     pub target: Option<String>,
     pub ip: Option<String>,

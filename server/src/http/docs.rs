@@ -54,7 +54,7 @@ pub async fn page() -> Html<&'static str> {
 
 const PAGE: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Ops-Center API</title><link rel="stylesheet" href="/swagger/swagger-ui.css"></head>
+<title>Ops-Center API</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/swagger/swagger-ui.css"></head>
 <body><div id="docs"></div>
 <script src="/swagger/swagger-ui-bundle.js"></script>
 <script src="/swagger/init.js"></script>

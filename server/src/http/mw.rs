@@ -170,8 +170,12 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let is_api = req.uri().path().starts_with("/api/");
+    let is_server_fn = req.uri().path().starts_with("/api/ui/");
     let res = next.run(req).await;
     let status = res.status();
+    if is_server_fn {
+        return server_fn_status(res).await;
+    }
     if !status.is_client_error() && !status.is_server_error() {
         return res;
     }
@@ -207,6 +211,27 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         error.message = "internal error".into();
     }
     envelope(status, error, request_id)
+}
+
+/// Server functions answer every error with 500 and the serialised `ApiError`; give the
+/// response the status its code stands for, and `Retry-After` where it applies (the body
+/// stays as the client expects it).
+async fn server_fn_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(e) = serde_json::from_slice::<ApiError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if parts.status.is_server_error() {
+            tracing::error!(code = e.code.as_str(), "server function failed");
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn envelope(status: StatusCode, mut error: ApiError, request_id: Option<String>) -> Response {

@@ -9,6 +9,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use ops_app::{App, shell};
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -79,6 +80,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(mw::span))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(axum::middleware::from_fn(mw::render_errors))
+                // A panic answers 500 (rendered and logged above) instead of dropping the connection.
+                .layer(CatchPanicLayer::new())
                 .layer(CompressionLayer::new())
                 .layer(axum::middleware::from_fn(mw::security_headers))
                 .layer(sessions)

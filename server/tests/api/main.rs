@@ -6,5 +6,6 @@
 mod auth;
 mod errors;
 mod helpers;
+mod pages;
 mod routes;
 mod system;

@@ -158,6 +158,7 @@ fn server_fn_body(path: &str) -> &'static str {
         }
         "/api/ui/create_api_key" => "name=walk",
         "/api/ui/revoke_api_key" => "id=00000000-0000-7000-8000-000000000000",
+        "/api/ui/list_audit" => "limit=100",
         _ => "",
     }
 }

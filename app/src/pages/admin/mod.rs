@@ -1,0 +1,4 @@
+//! Administration pages.
+
+pub mod audit;
+pub mod users;
