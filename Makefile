@@ -49,6 +49,7 @@ check-wasm-deps:
 	done; echo "wasm dependency check: no sqlx, tokio, sysinfo, nvml-wrapper, argon2"
 
 unit:
+	scripts/drop-test-dbs.sh
 	cargo test --workspace --exclude ops-frontend
 
 e2e: site

@@ -20,4 +20,9 @@ nm=end2end/node_modules
 [ -f "$nm/echarts/dist/echarts.min.js" ] || { echo "build-site: run make setup first (npm packages missing)" >&2; exit 1; }
 cp "$nm/echarts/dist/echarts.min.js" "$site/echarts.min.js"
 cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" "$nm/swagger-ui-dist/swagger-ui.css" "$site/swagger/"
+if [ "$profile" = release ]; then
+  node scripts/precompress.mjs "$site"   # .br/.gz beside each asset, served as they are
+else
+  find "$site" \( -name '*.br' -o -name '*.gz' \) -delete   # stale ones would shadow dev assets
+fi
 echo "site built in $site ($profile)"

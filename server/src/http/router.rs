@@ -4,6 +4,7 @@
 //! caller, no `security` = public).
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -12,6 +13,8 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -21,6 +24,29 @@ use utoipa_axum::routes;
 
 use super::{docs, health, mw, sse, v1};
 use crate::state::AppState;
+
+/// The built site's assets, sent precompressed (brotli, gzip) when the build made those files,
+/// and revalidated on each load (file names carry no hash, so a cached copy could be stale).
+fn assets(site: &std::path::Path) -> Router<AppState> {
+    let dir = |sub: &str| {
+        ServeDir::new(site.join(sub))
+            .precompressed_br()
+            .precompressed_gzip()
+    };
+    Router::new()
+        .nest_service("/pkg", dir("pkg"))
+        .nest_service("/swagger", dir("swagger"))
+        .route_service(
+            "/echarts.min.js",
+            ServeFile::new(site.join("echarts.min.js"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+}
 
 pub fn router(state: AppState) -> Router {
     let (rest, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
@@ -62,6 +88,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(rest)
+        .merge(assets(&state.settings.site_dir))
         .route("/api/openapi.json", get(docs::openapi_json))
         .route("/api/docs", get(docs::page))
         .route("/api/v1/{*rest}", axum::routing::any(mw::api_not_found))
