@@ -235,3 +235,62 @@ async fn setup_token_is_single_use_on_every_backend() {
         db.close().await;
     }
 }
+
+#[tokio::test]
+async fn sessions_end_at_the_absolute_limit_and_when_revoked() {
+    use std::sync::Arc;
+    use tower_sessions::Session;
+
+    use crate::{DbSessionStore, sessions};
+
+    for backend in backends() {
+        let (db, _) = fresh(backend).await.unwrap();
+        let ctx = user(&db, "s@example.com", Role::Viewer).await;
+        let user = users::find_by_id(&db, &ctx.user_id).await.unwrap().unwrap();
+        let store = Arc::new(DbSessionStore::new(db.clone()));
+        let hour = 3_600_000;
+
+        // -- a fresh sign-in resolves
+        let session = Session::new(None, store.clone(), None);
+        sessions::sign_in(&session, &user, Some("10.0.0.1"), Some("test-agent"))
+            .await
+            .unwrap();
+        session.save().await.unwrap();
+        let resolved = sessions::resolve(&db, &session, hour, None).await.unwrap();
+        assert_eq!(resolved.user_id, user.id);
+
+        // -- past the absolute lifetime it does not, and the session is gone
+        session
+            .insert(sessions::AUTH_AT, ops_db::now_ms() - 2 * hour)
+            .await
+            .unwrap();
+        let expired = sessions::resolve(&db, &session, hour, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(expired, AuthError::SessionExpired),
+            "{backend:?}: {expired:?}"
+        );
+
+        // -- a revoked (deleted) session does not come back when its holder saves it again
+        let session = Session::new(None, store.clone(), None);
+        sessions::sign_in(&session, &user, None, None)
+            .await
+            .unwrap();
+        session.save().await.unwrap();
+        let id = session.id().unwrap();
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .execute(db.pool())
+            .await
+            .unwrap();
+        session.insert("touched", true).await.unwrap();
+        session.save().await.unwrap();
+        let reloaded = Session::new(Some(id), store.clone(), None);
+        assert!(matches!(
+            sessions::resolve(&db, &reloaded, hour, None).await,
+            Err(AuthError::Unauthenticated)
+        ));
+        db.close().await;
+    }
+}

@@ -78,6 +78,40 @@ async fn setup_login_session_logout() {
             .unwrap();
         assert_eq!(again.status(), 403);
 
+        // -- A session revoked server-side stops working on its next request
+        let other = app.browser();
+        let res = other
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "root@example.com", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        sqlx::query("DELETE FROM sessions WHERE id <> (SELECT id FROM sessions ORDER BY created_at LIMIT 1)")
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            other
+                .get(app.url("/api/v1/auth/me"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401,
+            "revoked"
+        );
+        assert_eq!(
+            browser
+                .get(app.url("/api/v1/auth/me"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200,
+            "others unaffected"
+        );
+
         // -- Logout ends the session server-side
         assert_eq!(
             browser
