@@ -17,52 +17,21 @@ async fn setup_login_session_logout() {
         let browser = app.browser();
 
         // -- Exec: the wrong token changes nothing
-        let res = browser
-            .post(app.url("/api/v1/setup/admin"))
-            .json(&json!({"token": "0000", "email": "root@example.com", "display_name": "Root", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_json(&browser, "/api/v1/setup/admin", &json!({"token": "0000", "email": "root@example.com", "display_name": "Root", "password": PASSWORD})).await;
         assert_eq!(res.status(), 403, "{backend:?}");
         assert_eq!(error_of(res).await["code"], "setup_token_invalid");
-        let status: Value = browser
-            .get(app.url("/api/v1/setup"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let status: Value = app.get_json(&browser, "/api/v1/setup").await;
         assert_eq!(status["needs_admin"], true);
 
         // -- Exec: the right token creates the admin and signs in
-        let res = browser
-            .post(app.url("/api/v1/setup/admin"))
-            .json(&json!({"token": token, "email": "Root@Example.com", "display_name": "Root", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_json(&browser, "/api/v1/setup/admin", &json!({"token": token, "email": "Root@Example.com", "display_name": "Root", "password": PASSWORD})).await;
         assert_eq!(res.status(), 200);
-        let me: Value = browser
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me: Value = app.get_json(&browser, "/api/v1/auth/me").await;
         assert_eq!(
             (me["email"].as_str(), me["role"].as_str()),
             (Some("root@example.com"), Some("admin"))
         );
-        let session: Value = browser
-            .get(app.url("/api/v1/auth/session"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let session: Value = app.get_json(&browser, "/api/v1/auth/session").await;
         assert_eq!(session["method"], "session");
         assert!(
             session["absolute_expires_at"].as_i64().unwrap()
@@ -70,44 +39,30 @@ async fn setup_login_session_logout() {
         );
 
         // -- Check: the token is spent
-        let again = browser
-            .post(app.url("/api/v1/setup/admin"))
-            .json(&json!({"token": token, "email": "x@example.com", "display_name": "X", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let again = app.post_json(&browser, "/api/v1/setup/admin", &json!({"token": token, "email": "x@example.com", "display_name": "X", "password": PASSWORD})).await;
         assert_eq!(again.status(), 403);
 
         // -- A session revoked server-side stops working on its next request
         let other = app.browser();
-        let res = other
-            .post(app.url("/api/v1/auth/login"))
-            .json(&json!({"email": "root@example.com", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(
+                &other,
+                "/api/v1/auth/login",
+                &json!({"email": "root@example.com", "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(res.status(), 200);
         sqlx::query("DELETE FROM sessions WHERE id <> (SELECT id FROM sessions ORDER BY created_at LIMIT 1)")
             .execute(app.db.pool())
             .await
             .unwrap();
         assert_eq!(
-            other
-                .get(app.url("/api/v1/auth/me"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            app.get(&other, "/api/v1/auth/me").await.status(),
             401,
             "revoked"
         );
         assert_eq!(
-            browser
-                .get(app.url("/api/v1/auth/me"))
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            app.get(&browser, "/api/v1/auth/me").await.status(),
             200,
             "others unaffected"
         );
@@ -122,11 +77,7 @@ async fn setup_login_session_logout() {
                 .status(),
             204
         );
-        let res = browser
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&browser, "/api/v1/auth/me").await;
         assert_eq!(res.status(), 401);
         assert!(
             res.headers()["www-authenticate"]
@@ -145,24 +96,26 @@ async fn login_cookie_rotation_and_rate_limit() {
         let client = app.browser();
 
         // A pre-existing anonymous session id must not survive sign-in (no fixation).
-        let res = client
-            .post(app.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(
+                &client,
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(res.status(), 200);
         let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");
         assert!(!cookie.contains("Secure"), "plain http here: {cookie}");
         let first_id = cookie.split(';').next().unwrap().to_string();
-        let res = client
-            .post(app.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(
+                &client,
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
         let second_id = res.headers()["set-cookie"]
             .to_str()
             .unwrap()
@@ -183,21 +136,23 @@ async fn login_cookie_rotation_and_rate_limit() {
         // Wrong password: 401 with a clear code; then 429 with Retry-After.
         let other = app.browser();
         for _ in 0..3 {
-            let res = other
-                .post(app.url("/api/v1/auth/login"))
-                .json(&json!({"email": email, "password": "wrong password!"}))
-                .send()
-                .await
-                .unwrap();
+            let res = app
+                .post_json(
+                    &other,
+                    "/api/v1/auth/login",
+                    &json!({"email": email, "password": "wrong password!"}),
+                )
+                .await;
             assert_eq!(res.status(), 401);
             assert_eq!(error_of(res).await["code"], "invalid_credentials");
         }
-        let res = other
-            .post(app.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(
+                &other,
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(res.status(), 429);
         assert!(
             res.headers()["retry-after"]
@@ -216,25 +171,15 @@ async fn api_keys_authenticate_and_revoke() {
         let app = spawn_app(backend).await;
         let dev = app.signed_in(Role::Developer).await;
 
-        let res = dev
-            .post(app.url("/api/v1/api-keys"))
-            .json(&json!({"name": "ci"}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(&dev, "/api/v1/api-keys", &json!({"name": "ci"}))
+            .await;
         assert_eq!(res.status(), 201);
         let created: Value = res.json().await.unwrap();
         let secret = created["secret"].as_str().unwrap().to_string();
         let id = created["key"]["id"].as_str().unwrap().to_string();
 
-        let listed: Value = dev
-            .get(app.url("/api/v1/api-keys"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let listed: Value = app.get_json(&dev, "/api/v1/api-keys").await;
         assert_eq!(listed.as_array().unwrap().len(), 1);
         assert!(
             !listed.to_string().contains(&secret[21..]),
@@ -297,14 +242,7 @@ async fn api_keys_authenticate_and_revoke() {
 
         // Audit rows exist for each change.
         let admin = app.signed_in(Role::Admin).await;
-        let audit: Value = admin
-            .get(app.url("/api/v1/admin/audit"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let audit: Value = app.get_json(&admin, "/api/v1/admin/audit").await;
         let actions: Vec<&str> = audit
             .as_array()
             .unwrap()

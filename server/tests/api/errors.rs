@@ -30,22 +30,14 @@ async fn bad_input_is_a_named_4xx_and_changes_nothing() {
         );
 
         // wrong type names the field
-        let res = dev
-            .post(app.url("/api/v1/api-keys"))
-            .json(&json!({"name": 42}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(&dev, "/api/v1/api-keys", &json!({"name": 42}))
+            .await;
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "name");
 
         // missing field names the field
-        let res = dev
-            .post(app.url("/api/v1/api-keys"))
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_json(&dev, "/api/v1/api-keys", &json!({})).await;
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "name");
 
@@ -59,47 +51,25 @@ async fn bad_input_is_a_named_4xx_and_changes_nothing() {
         assert_eq!(res.status(), 400);
 
         // invalid value: 422 with field, nothing stored
-        let res = dev
-            .post(app.url("/api/v1/api-keys"))
-            .json(&json!({"name": "   "}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(&dev, "/api/v1/api-keys", &json!({"name": "   "}))
+            .await;
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "name");
-        let keys: Value = dev
-            .get(app.url("/api/v1/api-keys"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let keys: Value = app.get_json(&dev, "/api/v1/api-keys").await;
         assert_eq!(keys, json!([]), "nothing stored after refused input");
 
         // bad query parameter
         let admin = app.signed_in(Role::Admin).await;
-        let res = admin
-            .get(app.url("/api/v1/admin/audit?limit=abc"))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&admin, "/api/v1/admin/audit?limit=abc").await;
         assert_eq!(res.status(), 400);
         assert_eq!(error_of(res).await["code"], "bad_request");
-        let res = admin
-            .get(app.url("/api/v1/admin/audit?limit=0"))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&admin, "/api/v1/admin/audit?limit=0").await;
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "limit");
 
         // unknown API route: JSON 404
-        let res = dev
-            .get(app.url("/api/v1/nothing-here"))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&dev, "/api/v1/nothing-here").await;
         assert_eq!(res.status(), 404);
         assert_eq!(error_of(res).await["code"], "not_found");
     }
@@ -119,14 +89,7 @@ async fn cookie_mutations_from_foreign_origins_are_refused() {
             .unwrap();
         assert_eq!(res.status(), 403);
         assert_eq!(error_of(res).await["code"], "cross_origin");
-        let keys: Value = dev
-            .get(app.url("/api/v1/api-keys"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let keys: Value = app.get_json(&dev, "/api/v1/api-keys").await;
         assert_eq!(keys, json!([]));
 
         // same origin passes
@@ -145,24 +108,10 @@ async fn cookie_mutations_from_foreign_origins_are_refused() {
 async fn health_openapi_docs_and_pages() {
     let app = spawn_app(ops_db::Backend::Sqlite).await;
     let client = app.browser();
-    let health: Value = client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = app.get_json(&client, "/healthz").await;
     assert_eq!(health["status"], "ok");
 
-    let doc: Value = client
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get_json(&client, "/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/api/v1/auth/login",
@@ -173,28 +122,17 @@ async fn health_openapi_docs_and_pages() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
-    let docs = client
-        .get(app.url("/api/docs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let docs = app.get_text(&client, "/api/docs").await;
     assert!(
         docs.contains("/swagger/swagger-ui-bundle.js") && !docs.contains("https://"),
         "docs page is offline"
     );
 
     // pages: signed out → login; login page renders
-    let res = client
-        .get(app.url("/account/api-keys"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&client, "/account/api-keys").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login?next=/account/api-keys");
-    let login = client.get(app.url("/login")).send().await.unwrap();
+    let login = app.get(&client, "/login").await;
     assert_eq!(login.status(), 200);
     let html = login.text().await.unwrap();
     assert!(
@@ -205,7 +143,7 @@ async fn health_openapi_docs_and_pages() {
 }
 
 async fn login_headers(client: &reqwest::Client, app: &crate::helpers::TestApp) -> String {
-    let res = client.get(app.url("/login")).send().await.unwrap();
+    let res = app.get(&client, "/login").await;
     res.headers()["x-content-type-options"]
         .to_str()
         .unwrap()

@@ -77,14 +77,42 @@ impl TestApp {
     pub async fn signed_in(&self, role: Role) -> reqwest::Client {
         let client = self.browser();
         let email = self.user(role).await;
-        let res = client
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let res = self
+            .post_json(
+                &client,
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
         assert_eq!(res.status(), 200, "login as {role}");
         client
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+    ) -> T {
+        self.get(client, path).await.json().await.unwrap()
+    }
+
+    pub async fn get_text(&self, client: &reqwest::Client, path: &str) -> String {
+        self.get(client, path).await.text().await.unwrap()
+    }
+
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        client.post(self.url(path)).json(body).send().await.unwrap()
     }
 }
 

@@ -20,7 +20,7 @@ async fn every_page_renders_completely_again_and_again() {
     let admin = app.signed_in(Role::Admin).await;
     for round in 0..15 {
         for (page, marker) in PAGES {
-            let res = admin.get(app.url(page)).send().await.unwrap();
+            let res = app.get(&admin, page).await;
             assert_eq!(res.status(), 200, "{page} round {round}");
             // A panic mid-stream cuts the chunked body: reading fails or the data is missing.
             let html = res
@@ -35,13 +35,6 @@ async fn every_page_renders_completely_again_and_again() {
     }
     // A viewer opening an admin page by address gets a clear refusal inside the shell.
     let viewer = app.signed_in(Role::Viewer).await;
-    let html = viewer
-        .get(app.url("/admin/audit"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&viewer, "/admin/audit").await;
     assert!(html.contains("does not allow"), "refusal shown");
 }

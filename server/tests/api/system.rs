@@ -9,22 +9,11 @@ use crate::helpers::spawn_app;
 async fn metrics_snapshot_and_stream() {
     let app = spawn_app(ops_db::Backend::Sqlite).await;
     let viewer = app.signed_in(Role::Viewer).await;
-    let snap: MetricsSnapshot = viewer
-        .get(app.url("/api/v1/system/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let snap: MetricsSnapshot = app.get_json(&viewer, "/api/v1/system/metrics").await;
     assert!(snap.memory.total_bytes > 0 && snap.cpu.cores > 0);
     assert!(snap.gpu.is_some() || snap.gpu_unavailable_reason.is_some());
 
-    let res = viewer
-        .get(app.url("/api/v1/stream/metrics"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&viewer, "/api/v1/stream/metrics").await;
     assert_eq!(res.status(), 200);
     assert!(
         res.headers()["content-type"]
