@@ -29,7 +29,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 pub async fn logout() -> Result<(), ApiError> {
     let st = state()?;
     let ctx = ctx()?;
-    ops_auth::sessions::sign_out(&st.db, &session()?, Some(&ctx)).await?;
+    ops_auth::sessions::sign_out(&st.db, &session()?, &ctx).await?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::AuthError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
     /// A browser session; `auth_at` is the sign-in time (unix ms).
-    Session { auth_at: i64 },
+    Session { auth_at: i64, session_id: String },
     /// `Authorization: Bearer <key>`.
     ApiKey { key_id: String },
 }

@@ -1,11 +1,12 @@
-//! Password sign-in: rate limits, verification, audit.
+//! Password sign-in: input bounds, rate limits, verification, audit.
 
 use ops_db::{AuditRecord, Db, now_ms, record_audit};
 
+use crate::users::Email;
 use crate::{AuthError, LoginLimiter, User, password, users};
 
 /// Checks the credentials. On success the caller starts the session ([`crate::sessions::sign_in`]).
-/// Every attempt, failed or not, leaves an audit row; the password never does.
+/// Every attempt that reaches the check, failed or not, leaves an audit row; the password never does.
 pub async fn login(
     db: &Db,
     limiter: &LoginLimiter,
@@ -13,35 +14,26 @@ pub async fn login(
     pw: &str,
     ip: Option<&str>,
 ) -> Result<User, AuthError> {
-    let account = email.trim().to_lowercase();
-    if account.is_empty() {
+    if email.trim().is_empty() {
         return Err(AuthError::invalid("email", "enter your email address"));
     }
     if pw.is_empty() {
         return Err(AuthError::invalid("password", "enter your password"));
     }
-    if let Err(retry_after) = limiter.check(&account, ip) {
-        return Err(AuthError::RateLimited { retry_after });
-    }
-    let user = users::find_by_email(db, &account).await?;
-    let ok = match &user {
-        Some(User {
-            password_hash: Some(h),
-            disabled: false,
-            ..
-        }) => password::verify(pw, h),
-        Some(User {
-            password_hash: Some(h),
-            ..
-        }) => {
-            let _ = password::verify(pw, h);
-            false
-        }
-        _ => {
-            password::burn_time(pw);
-            false
-        }
-    };
+    // Bounded and well-formed before it becomes a limiter key or an audit detail.
+    let account = Email::parse(email)?;
+    let account = account.as_str();
+    limiter
+        .begin(account, ip)
+        .map_err(|retry_after| AuthError::RateLimited { retry_after })?;
+
+    let user = users::find_by_email(db, account).await?;
+    let hash = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .and_then(|u| u.password_hash.as_deref());
+    let ok = pw.len() <= 4 * password::MAX_LEN && password::verify(pw, hash).await;
+
     let mut tx = db.begin().await?;
     match (ok, user) {
         (true, Some(user)) => {
@@ -63,7 +55,7 @@ pub async fn login(
             )
             .await?;
             tx.commit().await?;
-            limiter.record_success(&account);
+            limiter.succeeded(account, ip);
             Ok(User {
                 last_login_at: Some(now),
                 ..user
@@ -83,7 +75,6 @@ pub async fn login(
             )
             .await?;
             tx.commit().await?;
-            limiter.record_failure(&account, ip);
             Err(AuthError::InvalidCredentials)
         }
     }

@@ -1,4 +1,6 @@
-//! Password hashing (argon2id, PHC strings) and the minimal policy.
+//! Password hashing (argon2id, PHC strings) and the minimal policy. Hashing and verifying
+//! take tens of milliseconds of CPU, so they run on the blocking pool, never on the async
+//! workers that serve every other request.
 
 use argon2::Argon2;
 use argon2::password_hash::{
@@ -28,7 +30,30 @@ pub fn check_policy(password: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
-pub fn hash(password: &str) -> Result<String, AuthError> {
+pub async fn hash(password: &str) -> Result<String, AuthError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|e| AuthError::Internal(format!("hashing task: {e}")))?
+}
+
+/// True when `password` matches `phc`. Without a hash (unknown user) it spends the same time
+/// and answers false, so an unknown email is not faster than a wrong password.
+pub async fn verify(password: &str, phc: Option<&str>) -> bool {
+    let password = password.to_string();
+    let phc = phc.map(str::to_string);
+    tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => verify_now(&password, &phc),
+        None => {
+            burn_time(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn hash_now(password: &str) -> Result<String, AuthError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -36,8 +61,8 @@ pub fn hash(password: &str) -> Result<String, AuthError> {
         .map_err(|e| AuthError::Internal(format!("argon2: {e}")))
 }
 
-/// True when `password` matches the PHC string. A malformed hash never matches.
-pub fn verify(password: &str, phc: &str) -> bool {
+/// A malformed hash never matches.
+fn verify_now(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -46,11 +71,10 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
-/// Spends the time of one verification, so an unknown email is not faster than a wrong password.
-pub fn burn_time(password: &str) {
+fn burn_time(password: &str) {
     static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if let Some(phc) = DUMMY.get_or_init(|| hash("dummy-password-for-timing").ok()) {
-        let _ = verify(password, phc);
+    if let Some(phc) = DUMMY.get_or_init(|| hash_now("dummy-password-for-timing").ok()) {
+        let _ = verify_now(password, phc);
     }
 }
 
@@ -58,13 +82,14 @@ pub fn burn_time(password: &str) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn hashes_are_argon2id_and_verify() {
-        let h = hash("correct horse battery").unwrap();
+    #[tokio::test]
+    async fn hashes_are_argon2id_and_verify() {
+        let h = hash("correct horse battery").await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery", &h));
-        assert!(!verify("wrong", &h));
-        assert!(!verify("x", "not a hash"));
+        assert!(verify("correct horse battery", Some(&h)).await);
+        assert!(!verify("wrong", Some(&h)).await);
+        assert!(!verify("x", Some("not a hash")).await);
+        assert!(!verify("x", None).await);
     }
 
     #[test]

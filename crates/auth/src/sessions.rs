@@ -11,6 +11,10 @@ pub const USER_ID: &str = "user_id";
 pub const AUTH_AT: &str = "auth_at";
 pub const IP: &str = "ip";
 pub const USER_AGENT: &str = "user_agent";
+/// When the session was last marked active; refreshed at most once a minute, which also
+/// pushes the idle expiry forward (the store writes the row only when the session changes).
+pub const SEEN_AT: &str = "seen_at";
+const SEEN_GRANULARITY_MS: i64 = 60_000;
 
 fn internal(e: impl std::fmt::Display) -> AuthError {
     AuthError::Internal(format!("session: {e}"))
@@ -35,24 +39,26 @@ pub async fn sign_in(
     Ok(())
 }
 
-/// Ends the current session (its row is deleted) and audits it.
-pub async fn sign_out(db: &Db, session: &Session, ctx: Option<&AuthCtx>) -> Result<(), AuthError> {
-    if let Some(ctx) = ctx {
-        let mut tx = db.begin().await?;
-        record_audit(
-            &mut tx,
-            AuditRecord {
-                actor_id: Some(&ctx.user_id),
-                action: "auth.logout",
-                target: Some(&ctx.user_id),
-                ip: ctx.ip.as_deref(),
-                detail: None,
-            },
-        )
-        .await?;
-        tx.commit().await?;
+/// Ends the current session (its row is deleted), then audits it. A caller signed in with an
+/// API key has no session to end: nothing changes and nothing is audited.
+pub async fn sign_out(db: &Db, session: &Session, ctx: &AuthCtx) -> Result<(), AuthError> {
+    if !matches!(ctx.method, AuthMethod::Session { .. }) {
+        return Ok(());
     }
     session.flush().await.map_err(internal)?;
+    let mut tx = db.begin().await?;
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            actor_id: Some(&ctx.user_id),
+            action: "auth.logout",
+            target: Some(&ctx.user_id),
+            ip: ctx.ip.as_deref(),
+            detail: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -83,12 +89,25 @@ pub async fn resolve(
         session.flush().await.map_err(internal)?;
         return Err(AuthError::Unauthenticated);
     }
+    let now = now_ms();
+    let seen = session
+        .get::<i64>(SEEN_AT)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
+    if now - seen >= SEEN_GRANULARITY_MS {
+        session.insert(SEEN_AT, now).await.map_err(internal)?;
+    }
+    let session_id = session.id().map(|id| id.to_string()).unwrap_or_default();
     Ok(AuthCtx {
         user_id: user.id,
         email: user.email,
         display_name: user.display_name,
         role: user.role,
-        method: AuthMethod::Session { auth_at },
+        method: AuthMethod::Session {
+            auth_at,
+            session_id,
+        },
         ip: ip.map(str::to_string),
     })
 }
@@ -101,7 +120,7 @@ pub fn info(
 ) -> Result<SessionInfo, AuthError> {
     ctx.require(Permission::AccountRead)?;
     Ok(match &ctx.method {
-        AuthMethod::Session { auth_at } => SessionInfo {
+        AuthMethod::Session { auth_at, .. } => SessionInfo {
             method: "session".into(),
             user_id: ctx.user_id.clone(),
             created_at: Some(*auth_at),
@@ -116,4 +135,24 @@ pub fn info(
             absolute_expires_at: None,
         },
     })
+}
+
+/// Whether the caller is still who they were: the session row or the API key still exists
+/// and the user is still enabled. Long-lived streams ask this now and then.
+pub async fn still_valid(db: &Db, ctx: &AuthCtx) -> Result<bool, AuthError> {
+    let query = match &ctx.method {
+        AuthMethod::Session { session_id, .. } => sqlx::query(
+            "SELECT COUNT(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.expires_at > $2 AND u.disabled = 0",
+        )
+        .bind(session_id)
+        .bind(now_ms()),
+        AuthMethod::ApiKey { key_id } => sqlx::query(
+            "SELECT COUNT(*) AS n FROM api_keys k JOIN users u ON u.id = k.user_id \
+             WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0",
+        )
+        .bind(key_id),
+    };
+    let row = query.fetch_one(db.pool()).await?;
+    Ok(ops_db::Row::try_get::<i64, _>(&row, "n")? == 1)
 }

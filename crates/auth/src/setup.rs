@@ -73,10 +73,11 @@ pub async fn create_first_admin(
     if used.rows_affected() != 1 {
         return Err(AuthError::SetupTokenInvalid);
     }
-    let admins: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'")
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
+    let admins: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
     if admins > 0 {
         return Err(AuthError::SetupTokenInvalid);
     }

@@ -34,7 +34,10 @@ async fn user(db: &Db, email: &str, role: Role) -> AuthCtx {
         email: u.email,
         display_name: u.display_name,
         role: u.role,
-        method: AuthMethod::Session { auth_at: 0 },
+        method: AuthMethod::Session {
+            auth_at: 0,
+            session_id: String::new(),
+        },
         ip: Some("127.0.0.9".into()),
     }
 }

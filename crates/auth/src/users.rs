@@ -168,7 +168,7 @@ pub(crate) async fn insert(
         ));
     }
     password::check_policy(&input.password)?;
-    let hash = password::hash(&input.password)?;
+    let hash = password::hash(&input.password).await?;
     let now = now_ms();
     let user = User {
         id: new_id(),
@@ -254,6 +254,7 @@ pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<UserView>, AuthError> {
         .collect()
 }
 
+/// Enabled administrators: setup opens (and the first admin can be created) while there are none.
 pub async fn count_admins(db: &Db) -> Result<i64, AuthError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
         .fetch_one(db.pool())

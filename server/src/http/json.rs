@@ -19,7 +19,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json") || ct.contains("+json"));
+            .and_then(|ct| ct.split(';').next())
+            .map(|mime| mime.trim().to_ascii_lowercase())
+            .is_some_and(|mime| {
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
         if !is_json {
             return Err(HttpError(ApiError::new(
                 ErrorCode::BadRequest,

@@ -114,7 +114,8 @@ fn client_ip(state: &AppState, req: &Request) -> Option<String> {
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
+        // The proxy appends the address it saw; entries to its left are the client's say-so.
+        .and_then(|v| v.rsplit(',').next())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     if let Some(ip) = forwarded.filter(|_| state.settings.trust_proxy_headers) {
@@ -214,9 +215,15 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
 }
 
 /// Server functions answer every error with 500 and the serialised `ApiError`; give the
-/// response the status its code stands for, and `Retry-After` where it applies (the body
-/// stays as the client expects it).
+/// response the status its code stands for and `Retry-After` where it applies. Errors raised
+/// before the server function ran (an `ApiError` extension, e.g. a cross-origin refusal) get
+/// the body the Leptos client decodes.
 async fn server_fn_status(res: Response) -> Response {
+    if let Some(e) = res.extensions().get::<ApiError>().cloned() {
+        let mut out = (res.status(), axum::Json(&e)).into_response();
+        add_retry_after(out.headers_mut(), e.retry_after);
+        return out;
+    }
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;
     }
@@ -227,11 +234,18 @@ async fn server_fn_status(res: Response) -> Response {
     if let Ok(e) = serde_json::from_slice::<ApiError>(&bytes) {
         parts.status =
             StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        add_retry_after(&mut parts.headers, e.retry_after);
         if parts.status.is_server_error() {
             tracing::error!(code = e.code.as_str(), "server function failed");
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+fn add_retry_after(headers: &mut HeaderMap, secs: Option<u64>) {
+    if let Some(v) = secs.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        headers.insert(header::RETRY_AFTER, v);
+    }
 }
 
 fn envelope(status: StatusCode, mut error: ApiError, request_id: Option<String>) -> Response {
@@ -245,9 +259,7 @@ fn envelope(status: StatusCode, mut error: ApiError, request_id: Option<String>)
             HeaderValue::from_static("Bearer realm=\"ops-center\""),
         );
     }
-    if let Some(v) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
-        headers.insert(header::RETRY_AFTER, v);
-    }
+    add_retry_after(headers, retry_after);
     res
 }
 

@@ -143,7 +143,7 @@ async fn health_openapi_docs_and_pages() {
 }
 
 async fn login_headers(client: &reqwest::Client, app: &crate::helpers::TestApp) -> String {
-    let res = app.get(&client, "/login").await;
+    let res = app.get(client, "/login").await;
     res.headers()["x-content-type-options"]
         .to_str()
         .unwrap()

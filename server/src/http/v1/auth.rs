@@ -55,7 +55,7 @@ pub async fn logout(
     ctx: AuthCtx,
     session: Session,
 ) -> Result<StatusCode, HttpError> {
-    sessions::sign_out(&state.db, &session, Some(&ctx)).await?;
+    sessions::sign_out(&state.db, &session, &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
