@@ -110,38 +110,22 @@ pub struct UserForCreate {
     pub role: Role,
 }
 
-/// Who causes a change: a signed-in user, or the operator at the command line.
+/// How a user comes to exist without a signed-in actor; recorded in the audit row.
 #[derive(Debug, Clone, Copy)]
-pub enum Actor<'a> {
-    User(&'a AuthCtx),
+pub enum Actor {
+    /// The operator at the command line (`ops-center admin create`).
     Cli,
     /// The first visitor holding the setup link.
     Setup,
 }
 
-impl Actor<'_> {
-    fn id(&self) -> Option<&str> {
+impl Actor {
+    fn as_str(self) -> &'static str {
         match self {
-            Actor::User(ctx) => Some(&ctx.user_id),
-            Actor::Cli | Actor::Setup => None,
+            Actor::Cli => "cli",
+            Actor::Setup => "setup_link",
         }
     }
-
-    fn ip(&self) -> Option<&str> {
-        match self {
-            Actor::User(ctx) => ctx.ip.as_deref(),
-            _ => None,
-        }
-    }
-}
-
-/// Creates a user as an administrator (`users_manage`).
-pub async fn create(db: &Db, ctx: &AuthCtx, input: UserForCreate) -> Result<User, AuthError> {
-    ctx.require(Permission::UsersManage)?;
-    let mut tx = db.begin().await?;
-    let user = insert(&mut tx, input, Actor::User(ctx), None).await?;
-    tx.commit().await?;
-    Ok(user)
 }
 
 /// Creates a user from the command line (`ops-center admin create`).
@@ -156,7 +140,7 @@ pub async fn create_from_cli(db: &Db, input: UserForCreate) -> Result<User, Auth
 pub(crate) async fn insert(
     tx: &mut Tx,
     input: UserForCreate,
-    actor: Actor<'_>,
+    actor: Actor,
     ip: Option<&str>,
 ) -> Result<User, AuthError> {
     let email = Email::parse(&input.email)?;
@@ -203,14 +187,14 @@ pub(crate) async fn insert(
             e.into()
         });
     }
-    let detail = format!("role={}", user.role);
+    let detail = format!("role={} via={}", user.role, actor.as_str());
     record_audit(
         tx,
         AuditRecord {
-            actor_id: actor.id(),
+            actor_id: None,
             action: "user.create",
             target: Some(&user.id),
-            ip: ip.or(actor.ip()),
+            ip,
             detail: Some(&detail),
         },
     )

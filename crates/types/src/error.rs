@@ -108,10 +108,6 @@ impl ApiError {
         ApiError::new(ErrorCode::Internal, "internal error")
     }
 
-    pub fn not_found(what: &str) -> Self {
-        ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
-    }
-
     pub fn status(&self) -> u16 {
         self.code.status()
     }
