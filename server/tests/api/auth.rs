@@ -3,7 +3,7 @@
 use ops_types::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, backends, error_of, spawn_app};
+use crate::helpers::{PASSWORD, backends, error_of, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn setup_login_session_logout() {
@@ -262,4 +262,45 @@ async fn api_keys_authenticate_and_revoke() {
             "no secret in audit rows"
         );
     }
+}
+
+#[tokio::test]
+async fn cookies_are_secure_behind_https() {
+    let app = spawn_app_with(ops_db::Backend::Sqlite, |s| {
+        s.public_url = "https://ops.example.com".into()
+    })
+    .await;
+    let email = app.user(Role::Viewer).await;
+    let res = app
+        .post_json(
+            &app.browser(),
+            "/api/v1/auth/login",
+            &json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+
+    // the public origin is accepted for cookie-authenticated changes; another is not
+    let client = app.signed_in(Role::Developer).await;
+    let ok = client
+        .post(app.url("/api/v1/api-keys"))
+        .header("origin", "https://ops.example.com")
+        .json(&json!({"name": "from the public origin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 201);
+    let foreign = client
+        .post(app.url("/api/v1/api-keys"))
+        .header("origin", "https://ops.example.com.evil.test")
+        .json(&json!({"name": "csrf"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
 }

@@ -20,9 +20,14 @@ pub fn backends() -> Vec<Backend> {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted first.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let url = ops_db::testing::fresh_url(backend).await.unwrap();
     let data_dir = std::env::temp_dir().join(format!("ops-api-test-{}", ops_db::new_id()));
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         data_dir,
         database_url: url.clone(),
@@ -30,8 +35,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         login_max_failures_per_account: 3,
         ..Settings::default()
     };
+    adjust(&mut settings);
     let app = ops_center::build(settings).await.unwrap();
-    let base = app.base_url();
+    let base = format!("http://{}", app.addr()); // the bound address, whatever public_url says
     let setup_token = app.setup_token().map(str::to_string);
     tokio::spawn(app.run_until_stopped());
     let db = Db::connect(&url, 2).await.unwrap();
