@@ -187,19 +187,11 @@ async fn api_keys_authenticate_and_revoke() {
         );
 
         let bearer = reqwest::Client::new();
-        let me = bearer
-            .get(app.url("/api/v1/auth/me"))
-            .bearer_auth(&secret)
-            .send()
-            .await
-            .unwrap();
+        let me = app.get_with_key("/api/v1/auth/me", &secret).await;
         assert_eq!(me.status(), 200);
-        let session: Value = bearer
-            .get(app.url("/api/v1/auth/session"))
-            .bearer_auth(&secret)
-            .send()
+        let session: Value = app
+            .get_with_key("/api/v1/auth/session", &secret)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -217,25 +209,16 @@ async fn api_keys_authenticate_and_revoke() {
         assert_eq!(res.status(), 201);
 
         assert_eq!(
-            dev.delete(app.url(&format!("/api/v1/api-keys/{id}")))
-                .send()
+            app.delete(&dev, &format!("/api/v1/api-keys/{id}"))
                 .await
-                .unwrap()
                 .status(),
             204
         );
-        let res = bearer
-            .get(app.url("/api/v1/auth/me"))
-            .bearer_auth(&secret)
-            .send()
-            .await
-            .unwrap();
+        let res = app.get_with_key("/api/v1/auth/me", &secret).await;
         assert_eq!(res.status(), 401);
         assert_eq!(
-            dev.delete(app.url(&format!("/api/v1/api-keys/{id}")))
-                .send()
+            app.delete(&dev, &format!("/api/v1/api-keys/{id}"))
                 .await
-                .unwrap()
                 .status(),
             404
         );
@@ -287,20 +270,22 @@ async fn cookies_are_secure_behind_https() {
 
     // the public origin is accepted for cookie-authenticated changes; another is not
     let client = app.signed_in(Role::Developer).await;
-    let ok = client
-        .post(app.url("/api/v1/api-keys"))
-        .header("origin", "https://ops.example.com")
-        .json(&json!({"name": "from the public origin"}))
-        .send()
-        .await
-        .unwrap();
+    let ok = app
+        .post_json_from(
+            &client,
+            "/api/v1/api-keys",
+            "https://ops.example.com",
+            &json!({"name": "from the public origin"}),
+        )
+        .await;
     assert_eq!(ok.status(), 201);
-    let foreign = client
-        .post(app.url("/api/v1/api-keys"))
-        .header("origin", "https://ops.example.com.evil.test")
-        .json(&json!({"name": "csrf"}))
-        .send()
-        .await
-        .unwrap();
+    let foreign = app
+        .post_json_from(
+            &client,
+            "/api/v1/api-keys",
+            "https://ops.example.com.evil.test",
+            &json!({"name": "csrf"}),
+        )
+        .await;
     assert_eq!(foreign.status(), 403);
 }

@@ -80,26 +80,28 @@ async fn cookie_mutations_from_foreign_origins_are_refused() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let dev = app.signed_in(Role::Developer).await;
-        let res = dev
-            .post(app.url("/api/v1/api-keys"))
-            .header("origin", "https://evil.example")
-            .json(&json!({"name": "csrf"}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json_from(
+                &dev,
+                "/api/v1/api-keys",
+                "https://evil.example",
+                &json!({"name": "csrf"}),
+            )
+            .await;
         assert_eq!(res.status(), 403);
         assert_eq!(error_of(res).await["code"], "cross_origin");
         let keys: Value = app.get_json(&dev, "/api/v1/api-keys").await;
         assert_eq!(keys, json!([]));
 
         // same origin passes
-        let res = dev
-            .post(app.url("/api/v1/api-keys"))
-            .header("origin", app.base.as_str())
-            .json(&json!({"name": "ok"}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json_from(
+                &dev,
+                "/api/v1/api-keys",
+                app.base.as_str(),
+                &json!({"name": "ok"}),
+            )
+            .await;
         assert_eq!(res.status(), 201);
     }
 }

@@ -112,6 +112,37 @@ impl TestApp {
         self.get(client, path).await.text().await.unwrap()
     }
 
+    /// A request authenticated by an API key alone (no cookies).
+    pub async fn get_with_key(&self, path: &str, key: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.delete(self.url(path)).send().await.unwrap()
+    }
+
+    /// A JSON POST carrying an `Origin` header, as a browser sends it.
+    pub async fn post_json_from(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        origin: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("origin", origin)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn post_json(
         &self,
         client: &reqwest::Client,
