@@ -140,9 +140,17 @@ try {
     await page.click('nav >> text=Audit log');
     const table = page.getByTestId('audit-table');
     await table.getByText('api_key.revoke').waitFor();
-    await page.fill('[data-testid=audit-filter]', 'auth.login');
+    await page.selectOption('[data-testid=audit-action]', 'auth.login');
+    await page.click('[data-testid=audit-apply]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=audit-table]')?.textContent.includes('api_key.create'));
     await table.getByText('auth.login').first().waitFor();
-    expect(await table.getByText('api_key.create').count() === 0, 'filter hides other actions');
+    const total = Number(await page.getByTestId('audit-total').textContent());
+    expect(total >= 1, `figures follow the filter: ${total}`);
+    await page.getByTestId('audit-per-day').locator('canvas').waitFor();
+    const csv = await page.getAttribute('[data-testid=audit-export-csv]', 'href');
+    expect(csv.includes('action=auth.login'), `export keeps the filter: ${csv}`);
+    await page.click('[data-testid=audit-verify]');
+    await page.getByTestId('audit-verify-result').getByText('The log is intact').waitFor();
   });
 
   await step('theme switch and phone-width layout', async () => {

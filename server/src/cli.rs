@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `admin create`, `config print-default`.
+//! The command line: `serve`, `migrate`, `admin create`, `audit verify`, `config print-default`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Inspect settings.
     Config {
         #[command(subcommand)]
@@ -60,6 +65,15 @@ enum AdminCommand {
         role: String,
         #[arg(long, default_value = "")]
         name: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walk the hash chain; exits non-zero and names the first broken link if any.
+    Verify {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -119,6 +133,32 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             db.close().await;
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { data_dir },
+        } => {
+            let settings = load(Overrides {
+                data_dir,
+                ..Overrides::default()
+            })?;
+            let db = connect(&settings).await?;
+            let report = ops_auth::audit::verify_report(&db)
+                .await
+                .map_err(|e| e.to_string());
+            db.close().await;
+            let report = report?;
+            if report.intact {
+                println!("audit log intact: {} events checked", report.checked);
+                Ok(())
+            } else {
+                Err(format!(
+                    "audit log broken at seq {} (event {}): {}; {} events before it are intact",
+                    report.broken_at_seq.unwrap_or_default(),
+                    report.broken_id.as_deref().unwrap_or("none"),
+                    report.reason.as_deref().unwrap_or(""),
+                    report.checked
+                ))
+            }
         }
         Command::Admin {
             command:

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use charming::Chart;
 use charming::component::{Axis, Grid, Legend};
 use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
-use charming::series::Line;
+use charming::series::{Bar, Line};
 use leptos::prelude::*;
 
 use crate::browser::{ChartHandle, draw_chart, echarts_ready, load_echarts};
@@ -42,6 +42,17 @@ pub fn line_chart(labels: &[String], series: &[Series], max: Option<f64>, unit: 
         );
     }
     chart
+}
+
+/// A bar chart of one series over category labels.
+pub fn bar_chart(labels: &[String], values: &[i64], name: &str) -> Chart {
+    Chart::new()
+        .animation(false)
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .grid(Grid::new().left("40").right("16").top("16").bottom("24"))
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels.to_vec()))
+        .y_axis(Axis::new().type_(AxisType::Value).min(0))
+        .series(Bar::new().name(name).data(values.to_vec()))
 }
 
 /// The chart drawn in the browser, kept by the effect between runs. Browser-only state lives

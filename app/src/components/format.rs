@@ -1,5 +1,7 @@
 //! Formatting helpers shared by pages.
 
+use ops_types::civil_from_days;
+
 /// 1536 → "1.5 KiB".
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -47,18 +49,28 @@ pub fn opt_datetime(ms: Option<i64>) -> String {
     ms.map(datetime).unwrap_or_else(|| "never".into())
 }
 
-/// Howard Hinnant's days-from-civil inverse.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// `?k=v&…` for the pairs whose value is not empty, percent-encoded; "" when none are.
+pub fn query_string(pairs: &[(&str, String)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
 }
 
 #[cfg(test)]
@@ -71,6 +83,10 @@ mod tests {
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(duration(90_061), "1d 1h 1m");
         assert_eq!(datetime(0), "1970-01-01 00:00 UTC");
+        assert_eq!(
+            query_string(&[("a", "x y&z".into()), ("b", String::new())]),
+            "?a=x%20y%26z"
+        );
         assert_eq!(datetime(1_796_038_260_000), "2026-11-30 11:31 UTC");
     }
 }

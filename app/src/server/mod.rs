@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod system;
 
@@ -25,5 +26,8 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/revoke_api_key", Some("account_write")),
     ("/api/ui/metrics_snapshot", Some("system_read")),
     ("/api/ui/list_users", Some("users_read")),
-    ("/api/ui/list_audit", Some("audit_read")),
+    ("/api/ui/audit_events", Some("audit_read")),
+    ("/api/ui/audit_figures", Some("audit_read")),
+    ("/api/ui/audit_actions", Some("audit_read")),
+    ("/api/ui/audit_check", Some("audit_read")),
 ];

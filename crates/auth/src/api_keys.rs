@@ -58,11 +58,10 @@ pub async fn create(
     record_audit(
         &mut tx,
         AuditRecord {
-            actor_id: Some(&ctx.user_id),
-            action: "api_key.create",
             target: Some(&id),
-            ip: ctx.ip.as_deref(),
+            target_label: Some(&name),
             detail: Some(&detail),
+            ..ctx.audit("api_key.create")
         },
     )
     .await?;
@@ -111,11 +110,8 @@ pub async fn revoke(db: &Db, ctx: &AuthCtx, id: &str) -> Result<(), AuthError> {
     record_audit(
         &mut tx,
         AuditRecord {
-            actor_id: Some(&ctx.user_id),
-            action: "api_key.revoke",
             target: Some(id),
-            ip: ctx.ip.as_deref(),
-            detail: None,
+            ..ctx.audit("api_key.revoke")
         },
     )
     .await?;
@@ -160,6 +156,7 @@ pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<Aut
             key_id: key_id.to_string(),
         },
         ip: ip.map(str::to_string),
+        impersonator_id: None,
     })
 }
 

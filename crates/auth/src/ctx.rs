@@ -1,5 +1,6 @@
 //! `AuthCtx`: who is calling, resolved once per request.
 
+use ops_db::AuditRecord;
 use ops_types::{Permission, Role};
 
 use crate::AuthError;
@@ -21,6 +22,8 @@ pub struct AuthCtx {
     pub role: Role,
     pub method: AuthMethod,
     pub ip: Option<String>,
+    /// The administrator acting as this user, during impersonation.
+    pub impersonator_id: Option<String>,
 }
 
 impl AuthCtx {
@@ -30,6 +33,17 @@ impl AuthCtx {
             Ok(())
         } else {
             Err(AuthError::Forbidden(permission.as_str()))
+        }
+    }
+
+    /// An audit record of `action` by this caller (actor, impersonator and IP filled in).
+    pub fn audit<'a>(&'a self, action: &'a str) -> AuditRecord<'a> {
+        AuditRecord {
+            actor_id: Some(&self.user_id),
+            impersonator_id: self.impersonator_id.as_deref(),
+            action,
+            ip: self.ip.as_deref(),
+            ..AuditRecord::default()
         }
     }
 }

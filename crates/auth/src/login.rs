@@ -49,8 +49,10 @@ pub async fn login(
                     actor_id: Some(&user.id),
                     action: "auth.login",
                     target: Some(&user.id),
+                    target_label: Some(user.email.as_str()),
                     ip,
                     detail: Some("method=password"),
+                    ..AuditRecord::default()
                 },
             )
             .await?;
@@ -69,8 +71,10 @@ pub async fn login(
                     actor_id: user.as_ref().map(|u| u.id.as_str()),
                     action: "auth.login_failed",
                     target: user.as_ref().map(|u| u.id.as_str()),
+                    target_label: user.as_ref().map(|u| u.email.as_str()),
                     ip,
                     detail: Some(&detail),
+                    ..AuditRecord::default()
                 },
             )
             .await?;

@@ -50,11 +50,9 @@ pub async fn sign_out(db: &Db, session: &Session, ctx: &AuthCtx) -> Result<(), A
     record_audit(
         &mut tx,
         AuditRecord {
-            actor_id: Some(&ctx.user_id),
-            action: "auth.logout",
             target: Some(&ctx.user_id),
-            ip: ctx.ip.as_deref(),
-            detail: None,
+            target_label: Some(&ctx.email),
+            ..ctx.audit("auth.logout")
         },
     )
     .await?;
@@ -109,6 +107,7 @@ pub async fn resolve(
             session_id,
         },
         ip: ip.map(str::to_string),
+        impersonator_id: None,
     })
 }
 

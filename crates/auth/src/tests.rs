@@ -39,6 +39,7 @@ async fn user(db: &Db, email: &str, role: Role) -> AuthCtx {
             session_id: String::new(),
         },
         ip: Some("127.0.0.9".into()),
+        impersonator_id: None,
     }
 }
 
@@ -103,7 +104,7 @@ async fn users_and_login_on_every_backend() {
             "{limited:?}"
         );
 
-        let audit = list_audit(&db, 50).await.unwrap();
+        let audit = list_audit(&db, &Default::default(), 50).await.unwrap();
         let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
         assert!(actions.contains(&"user.create"));
         assert!(actions.contains(&"auth.login"));

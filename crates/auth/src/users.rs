@@ -194,8 +194,10 @@ pub(crate) async fn insert(
             actor_id: None,
             action: "user.create",
             target: Some(&user.id),
+            target_label: Some(&user.email),
             ip,
             detail: Some(&detail),
+            ..AuditRecord::default()
         },
     )
     .await?;

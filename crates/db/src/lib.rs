@@ -7,9 +7,13 @@
 
 mod audit;
 mod pool;
+pub mod sql;
 pub mod testing;
 
-pub use audit::{AuditRecord, list_audit, record_audit};
+pub use audit::{
+    AuditFilter, AuditRecord, ChainBreak, audit_actions, audit_stats, list_audit, record_audit,
+    seal_unchained, verify_chain,
+};
 pub use pool::{Backend, Db, DbError};
 pub use sqlx::{AnyConnection, Row, any::AnyRow};
 

@@ -89,13 +89,18 @@ impl Db {
         Ok(Db { pool, backend })
     }
 
-    /// Applies the migrations of this backend's dialect.
+    /// Applies the migrations of this backend's dialect, then chains any audit rows written
+    /// before the hash chain existed.
     pub async fn migrate(&self) -> Result<(), DbError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.pool).await?;
+        let sealed = crate::seal_unchained(self).await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "chained audit rows written before the hash chain");
+        }
         Ok(())
     }
 

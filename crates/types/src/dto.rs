@@ -82,21 +82,6 @@ pub struct SetupStatus {
     pub needs_admin: bool,
 }
 
-/// One audit row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditEvent {
-    pub id: String,
-    pub at: i64,
-    pub actor_id: Option<String>,
-    /// The actor's current email, when the actor is a user that still exists.
-    pub actor_email: Option<String>,
-    pub action: String,
-    pub target: Option<String>,
-    pub ip: Option<String>,
-    pub detail: Option<String>,
-}
-
 /// A user as an administrator lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

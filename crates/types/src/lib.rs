@@ -2,12 +2,16 @@
 //! catalogue, and the DTOs that cross the wire (REST, server functions and SSE alike).
 //! Nothing here may depend on a server-only crate: this crate is compiled into the WASM bundle.
 
+mod audit;
 mod dto;
 mod error;
 mod metrics;
 mod role;
+mod time;
 
+pub use audit::*;
 pub use dto::*;
 pub use error::{ApiError, ErrorCode};
 pub use metrics::*;
 pub use role::{Permission, Role};
+pub use time::{civil_from_days, date_of_day, date_of_ms, day_of_date};

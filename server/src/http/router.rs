@@ -66,7 +66,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(sse::metrics::stream))
         // admin
         .routes(routes!(v1::admin::users))
-        .routes(routes!(v1::admin::audit))
+        // audit log
+        .routes(routes!(v1::audit::list))
+        .routes(routes!(v1::audit::stats))
+        .routes(routes!(v1::audit::actions))
+        .routes(routes!(v1::audit::export))
+        .routes(routes!(v1::audit::verify))
         // infrastructure
         .routes(routes!(health::get))
         .split_for_parts();

@@ -225,8 +225,8 @@ async fn api_keys_authenticate_and_revoke() {
 
         // Audit rows exist for each change.
         let admin = app.signed_in(Role::Admin).await;
-        let audit: Value = app.get_json(&admin, "/api/v1/admin/audit").await;
-        let actions: Vec<&str> = audit
+        let audit: Value = app.get_json(&admin, "/api/v1/audit/logs").await;
+        let actions: Vec<&str> = audit["events"]
             .as_array()
             .unwrap()
             .iter()

@@ -61,10 +61,10 @@ async fn bad_input_is_a_named_4xx_and_changes_nothing() {
 
         // bad query parameter
         let admin = app.signed_in(Role::Admin).await;
-        let res = app.get(&admin, "/api/v1/admin/audit?limit=abc").await;
-        assert_eq!(res.status(), 400);
-        assert_eq!(error_of(res).await["code"], "bad_request");
-        let res = app.get(&admin, "/api/v1/admin/audit?limit=0").await;
+        let res = app.get(&admin, "/api/v1/audit/logs?limit=abc").await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(error_of(res).await["field"], "limit");
+        let res = app.get(&admin, "/api/v1/audit/logs?limit=0").await;
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "limit");
 

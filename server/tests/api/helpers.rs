@@ -12,6 +12,7 @@ pub struct TestApp {
     pub base: String,
     pub setup_token: Option<String>,
     pub db: Db,
+    pub db_url: String,
 }
 
 /// The backends every test runs on.
@@ -45,6 +46,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         base,
         setup_token,
         db,
+        db_url: url,
     }
 }
 

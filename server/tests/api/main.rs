@@ -3,6 +3,7 @@
 //! and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod auth;
 mod errors;
 mod helpers;
