@@ -153,6 +153,96 @@ try {
     await page.getByTestId('audit-verify-result').getByText('The log is intact').waitFor();
   });
 
+  await step('admin creates, finds, suspends and deletes a user', async () => {
+    await page.click('nav >> text=Users');
+    await page.getByTestId('signups-per-day').locator('canvas').waitFor();
+    await page.click('[data-testid=new-user]');
+    await page.fill('[data-testid=new-user-email]', 'grace@example.com');
+    await page.fill('[data-testid=new-user-name]', 'Grace Hopper');
+    await page.selectOption('[data-testid=new-user-role]', 'developer');
+    await page.fill('[data-testid=new-user-password]', 'compilers are friends');
+    await page.click('[data-testid=create-user]');
+    await page.getByTestId('user-created').waitFor();
+    await page.fill('[data-testid=users-search]', 'grace');
+    await page.click('[data-testid=users-apply]');
+    await page.getByTestId('users-total').getByText('1 users').waitFor();
+    await page.getByTestId('user-table').getByText('Grace Hopper').click();
+    await page.waitForURL(/\/admin\/users\/[0-9a-f-]+$/);
+    await page.click('[data-testid=user-suspend]');
+    await page.getByTestId('user-status').getByText('suspended').waitFor();
+    await page.click('text=← All users');
+    await page.selectOption('[data-testid=users-status]', 'suspended');
+    await page.click('[data-testid=users-apply]');
+    await page.getByTestId('user-table').getByText('grace@example.com').waitFor();
+    await page.check('[data-testid=select-user]');
+    await page.click('[data-testid=bulk-delete]');
+    await page.getByTestId('bulk-result').getByText('1 done').waitFor();
+    await page.getByTestId('users-empty').waitFor();
+  });
+
+  await step('sign out everywhere else ends a second browser', async () => {
+    const other = await browser.newContext();
+    const page2 = await other.newPage();
+    await page2.goto(server.base + '/login');
+    await page2.fill('input[name=email]', ADMIN.email);
+    await page2.fill('input[name=password]', ADMIN.password);
+    await page2.click('[data-testid=login-form] button[type=submit]');
+    await page2.waitForURL(server.base + '/');
+    await page.click('nav >> text=Security');
+    const table = page.getByTestId('session-table');
+    await table.locator('tr[data-current=true]').getByText('this browser').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-table] tbody tr').length === 2);
+    await page.click('[data-testid=end-other-sessions]');
+    await page.getByTestId('sessions-ended').getByText('Signed out of 1 other session').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-table] tbody tr').length === 1);
+    await page2.goto(server.base + '/account/profile');
+    await page2.waitForURL(/\/login/);
+    await other.close();
+  });
+
+  await step('edit the profile', async () => {
+    await page.click('nav >> text=Profile');
+    await page.fill('[data-testid=profile-name]', 'Ada Lovelace');
+    await page.fill('[data-testid=profile-bio]', 'Runs the platform.');
+    await page.selectOption('[data-testid=profile-locale]', 'en-GB');
+    await page.fill('[data-testid=profile-timezone]', 'Europe/London');
+    await page.click('[data-testid=profile-save]');
+    await page.getByTestId('profile-saved').waitFor();
+    await page.reload();
+    expect(await page.inputValue('[data-testid=profile-name]') === 'Ada Lovelace', 'name kept after reload');
+    expect(await page.inputValue('[data-testid=profile-timezone]') === 'Europe/London', 'time zone kept');
+  });
+
+  await step('change the password with the rules shown as you type', async () => {
+    await page.click('nav >> text=Security');
+    await page.fill('[data-testid=current-password]', ADMIN.password);
+    await page.fill('[data-testid=new-password]', 'password123');
+    await page.locator('[data-testid=password-rules] li[data-rule=not_common]:not(.ok)').waitFor();
+    expect(await page.isDisabled('[data-testid=password-save]'), 'weak password cannot be sent');
+    const next = 'a new and rather long passphrase';
+    await page.fill('[data-testid=new-password]', next);
+    await page.fill('[data-testid=confirm-password]', next);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=password-rules] li.ok').length === 3);
+    await page.click('[data-testid=password-save]');
+    await page.getByTestId('password-changed').waitFor();
+    ADMIN.password = next;
+    const res = await fetch(server.base + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ADMIN.email, password: next }) });
+    expect(res.status === 200, `new password signs in: ${res.status}`);
+  });
+
+  await step('notification preferences are saved', async () => {
+    await page.click('nav >> text=Notifications');
+    await page.check('[data-testid=notify-product-email]');
+    await page.fill('[data-testid=notify-webhook-url]', 'https://hooks.example.com/ops');
+    await page.check('[data-testid=notify-billing-webhook]');
+    await page.click('[data-testid=notifications-save]');
+    await page.getByTestId('notifications-saved').waitFor();
+    await page.reload();
+    expect(await page.isChecked('[data-testid=notify-product-email]'), 'kept after reload');
+    expect(await page.isChecked('[data-testid=notify-billing-webhook]'), 'webhook kept');
+  });
+
   await step('theme switch and phone-width layout', async () => {
     const before = await page.getAttribute('html', 'data-theme');
     await page.click('[data-testid=theme-toggle]');

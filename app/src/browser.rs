@@ -1,4 +1,4 @@
-//! Browser-only calls (clipboard, confirm, theme, EventSource, ECharts) in one place.
+//! Browser-only calls (clipboard, confirm, theme, time zone, EventSource, ECharts) in one place.
 //! Under `ssr` these are inert: they are only ever called from event handlers and effects,
 //! which do not run on the server.
 
@@ -19,6 +19,15 @@ mod imp {
         web_sys::window()
             .and_then(|w| w.confirm_with_message(message).ok())
             .unwrap_or(false)
+    }
+
+    /// The browser's IANA time zone, e.g. `Europe/Berlin`.
+    pub fn browser_timezone() -> Option<String> {
+        let format =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+        js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string())
     }
 
     pub fn current_theme() -> String {
@@ -97,9 +106,19 @@ mod imp {
     }
 
     /// True once `/echarts.min.js` has loaded.
-    pub fn echarts_ready() -> bool {
+    fn echarts_ready() -> bool {
         web_sys::window()
             .is_some_and(|w| js_sys::Reflect::has(&w, &"echarts".into()).unwrap_or(false))
+    }
+
+    /// True once ECharts has loaded and `#id` is in the document (after a client-side
+    /// navigation, effects can run before the new view is attached).
+    pub fn chart_ready(id: &str) -> bool {
+        echarts_ready()
+            && web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(id))
+                .is_some()
     }
 
     /// A chart drawn into the element with an id.
@@ -127,6 +146,9 @@ mod imp {
     pub fn confirm(_message: &str) -> bool {
         false
     }
+    pub fn browser_timezone() -> Option<String> {
+        None
+    }
     pub fn current_theme() -> String {
         "light".into()
     }
@@ -141,7 +163,7 @@ mod imp {
         None
     }
     pub fn load_echarts() {}
-    pub fn echarts_ready() -> bool {
+    pub fn chart_ready(_id: &str) -> bool {
         false
     }
     pub struct ChartHandle;

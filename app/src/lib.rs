@@ -13,8 +13,11 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use components::shell::Shell;
-use pages::account::{api_keys::ApiKeysPage, profile::ProfilePage};
-use pages::admin::{audit::AuditPage, users::UsersPage};
+use pages::account::{
+    api_keys::ApiKeysPage, notifications::NotificationsPage, profile::ProfilePage,
+    security::SecurityPage,
+};
+use pages::admin::{audit::AuditPage, user_detail::UserDetailPage, users::UsersPage};
 use pages::{dashboard::DashboardPage, login::LoginPage, not_found::NotFound, setup::SetupPage};
 
 /// The HTML document around the app. The inline script sets the theme before first paint.
@@ -55,7 +58,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("account/profile") view=ProfilePage />
                     <Route path=path!("account/api-keys") view=ApiKeysPage />
+                    <Route path=path!("account/security") view=SecurityPage />
+                    <Route path=path!("account/notifications") view=NotificationsPage />
                     <Route path=path!("admin/users") view=UsersPage />
+                    <Route path=path!("admin/users/:id") view=UserDetailPage />
                     <Route path=path!("admin/audit") view=AuditPage />
                 </ParentRoute>
             </Routes>

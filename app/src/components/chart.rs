@@ -10,7 +10,7 @@ use charming::element::{AreaStyle, AxisType, Tooltip, Trigger};
 use charming::series::{Bar, Line};
 use leptos::prelude::*;
 
-use crate::browser::{ChartHandle, draw_chart, echarts_ready, load_echarts};
+use crate::browser::{ChartHandle, chart_ready, draw_chart, load_echarts};
 
 /// One named series of values.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,9 +60,10 @@ pub fn bar_chart(labels: &[String], values: &[i64], name: &str) -> Chart {
 /// storage must not be touched from another server thread.
 type Handle = Rc<RefCell<Option<ChartHandle>>>;
 
-/// ECharts is loaded on demand (only pages with charts load it), so the first draw may wait.
+/// ECharts is loaded on demand (only pages with charts load it) and the element may not be
+/// attached yet, so the first draw may wait.
 fn draw_when_ready(id: &'static str, option: Chart, handle: Handle, tries: u32) {
-    if echarts_ready() {
+    if chart_ready(id) {
         draw_chart(id, &option, &mut handle.borrow_mut());
     } else if tries > 0 {
         set_timeout(

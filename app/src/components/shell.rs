@@ -57,6 +57,8 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/" exact=true on:click=pick.clone()>"Dashboard"</A>
                 <p class="nav-heading">"Account"</p>
                 <A href="/account/profile" on:click=pick.clone()>"Profile"</A>
+                <A href="/account/security" on:click=pick.clone()>"Security"</A>
+                <A href="/account/notifications" on:click=pick.clone()>"Notifications"</A>
                 <A href="/account/api-keys" on:click=pick.clone()>"API keys"</A>
                 {(users || audit).then(|| view! { <p class="nav-heading">"Administration"</p> })}
                 {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}

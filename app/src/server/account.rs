@@ -1,9 +1,13 @@
-//! The caller's API keys.
+//! The caller's own account: profile, password, notifications, API keys and sessions.
 
 #[cfg(feature = "ssr")]
 use super::ssr::{ctx, state};
 use leptos::prelude::*;
-use ops_types::{ApiError, ApiKeyCreated, ApiKeyView};
+use leptos::server_fn::codec::Json;
+use ops_types::{
+    ApiError, ApiKeyCreated, ApiKeyView, NotificationPrefs, PasswordChange, Profile,
+    ProfileForUpdate, Revoked, SessionView,
+};
 
 #[server(prefix = "/api/ui", endpoint = "list_api_keys")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, ApiError> {
@@ -27,4 +31,52 @@ pub async fn revoke_api_key(id: String) -> Result<(), ApiError> {
     ops_auth::api_keys::revoke(&state()?.db, &ctx, &id)
         .await
         .map_err(ApiError::from)
+}
+
+#[server(prefix = "/api/ui", endpoint = "list_sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionView>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::devices::list_mine(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "end_session")]
+pub async fn end_session(id: String) -> Result<Revoked, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::devices::revoke_mine(&state()?.db, &ctx, &id).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "end_other_sessions")]
+pub async fn end_other_sessions() -> Result<Revoked, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::devices::revoke_others(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "get_profile")]
+pub async fn get_profile() -> Result<Profile, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::profile::get(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "save_profile")]
+pub async fn save_profile(input: ProfileForUpdate) -> Result<Profile, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::profile::update(&state()?.db, &ctx, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "change_password")]
+pub async fn change_password(input: PasswordChange) -> Result<Revoked, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::credentials::change_password(&state()?.db, &ctx, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "get_notifications")]
+pub async fn get_notifications() -> Result<NotificationPrefs, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::notifications::get(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "save_notifications", input = Json)]
+pub async fn save_notifications(input: NotificationPrefs) -> Result<NotificationPrefs, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::notifications::put(&state()?.db, &ctx, input).await?)
 }

@@ -1,14 +1,85 @@
-//! Administration: users.
+//! User administration.
 
 #[cfg(feature = "ssr")]
 use super::ssr::{ctx, state};
 use leptos::prelude::*;
-use ops_types::{ApiError, UserView};
+use leptos::server_fn::codec::Json;
+use ops_types::{
+    AdminUserForCreate, AdminUserForUpdate, ApiError, BulkOutcome, BulkUsers, Revoked, SessionView,
+    UserAnalytics, UserDeleted, UserDetail, UserPage, UserQuery, UserView,
+};
 
-#[server(prefix = "/api/ui", endpoint = "list_users")]
-pub async fn list_users() -> Result<Vec<UserView>, ApiError> {
+#[server(prefix = "/api/ui", endpoint = "list_users", input = Json)]
+pub async fn list_users(query: UserQuery) -> Result<UserPage, ApiError> {
     let ctx = ctx()?;
-    ops_auth::users::list(&state()?.db, &ctx)
-        .await
-        .map_err(ApiError::from)
+    Ok(ops_auth::admin::query::list(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "users_summary")]
+pub async fn users_summary() -> Result<UserAnalytics, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::query::analytics(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "get_user_detail")]
+pub async fn get_user_detail(id: String) -> Result<UserDetail, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::query::detail(&state()?.db, &ctx, &id).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "create_user", input = Json)]
+pub async fn create_user(input: AdminUserForCreate) -> Result<UserView, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::change::create(&state()?.db, &ctx, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "update_user", input = Json)]
+pub async fn update_user(id: String, input: AdminUserForUpdate) -> Result<UserView, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::change::update(&state()?.db, &ctx, &id, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "set_user_suspended")]
+pub async fn set_user_suspended(id: String, suspended: bool) -> Result<UserView, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::change::set_suspended(&state()?.db, &ctx, &id, suspended).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "delete_user")]
+pub async fn delete_user(id: String) -> Result<UserDeleted, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::change::delete(&state()?.db, &ctx, &id).await?)
+}
+
+/// `action`: `assign_role`, `suspend` or `delete`.
+#[server(prefix = "/api/ui", endpoint = "apply_bulk", input = Json)]
+pub async fn apply_bulk(action: String, input: BulkUsers) -> Result<Vec<BulkOutcome>, ApiError> {
+    use ops_auth::admin::bulk::{BulkAction, run};
+    let ctx = ctx()?;
+    let action = match action.as_str() {
+        "assign_role" => BulkAction::AssignRole,
+        "suspend" => BulkAction::Suspend,
+        "delete" => BulkAction::Delete,
+        _ => {
+            return Err(ApiError::field(
+                ops_types::ErrorCode::Validation,
+                "action",
+                "use assign_role, suspend or delete",
+            ));
+        }
+    };
+    Ok(run(&state()?.db, &ctx, action, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "user_sessions")]
+pub async fn user_sessions(id: String) -> Result<Vec<SessionView>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::devices::list_for_user(&state()?.db, &ctx, &id).await?)
+}
+
+/// Ends one session of a user, or all of them when `session` is absent.
+#[server(prefix = "/api/ui", endpoint = "end_user_sessions")]
+pub async fn end_user_sessions(id: String, session: Option<String>) -> Result<Revoked, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::devices::revoke_for_user(&state()?.db, &ctx, &id, session.as_deref()).await?)
 }

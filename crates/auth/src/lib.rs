@@ -2,14 +2,19 @@
 //! and checks its permission on the first line (`ctx.require(..)?`): REST handlers and server
 //! functions are thin adapters over these functions, so both enforce the same rules.
 
+pub mod admin;
 pub mod api_keys;
 pub mod audit;
+pub mod credentials;
 mod ctx;
+pub mod devices;
 mod error;
 pub mod http;
 mod limiter;
 pub mod login;
+pub mod notifications;
 pub mod password;
+pub mod profile;
 pub mod session_store;
 pub mod sessions;
 pub mod setup;

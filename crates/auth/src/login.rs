@@ -32,7 +32,7 @@ pub async fn login(
         .as_ref()
         .filter(|u| !u.disabled)
         .and_then(|u| u.password_hash.as_deref());
-    let ok = pw.len() <= 4 * password::MAX_LEN && password::verify(pw, hash).await;
+    let ok = pw.len() <= 4 * ops_types::PASSWORD_MAX_LEN && password::verify(pw, hash).await;
 
     let mut tx = db.begin().await?;
     match (ok, user) {

@@ -1,4 +1,4 @@
-//! Password hashing (argon2id, PHC strings) and the minimal policy. Hashing and verifying
+//! Password hashing (argon2id, PHC strings) and the policy check. Hashing and verifying
 //! take tens of milliseconds of CPU, so they run on the blocking pool, never on the async
 //! workers that serve every other request.
 
@@ -9,25 +9,12 @@ use argon2::password_hash::{
 
 use crate::AuthError;
 
-pub const MIN_LEN: usize = 10;
-pub const MAX_LEN: usize = 256;
-
-/// Checks the policy; the message is shown beside the field.
-pub fn check_policy(password: &str) -> Result<(), AuthError> {
-    let n = password.chars().count();
-    if n < MIN_LEN {
-        return Err(AuthError::invalid(
-            "password",
-            format!("use at least {MIN_LEN} characters"),
-        ));
+/// Checks the policy (`ops_types::password_rules`); the message is shown beside the field.
+pub fn check_policy(password: &str, email: Option<&str>) -> Result<(), AuthError> {
+    match ops_types::password_problem(password, email) {
+        None => Ok(()),
+        Some(problem) => Err(AuthError::invalid("password", problem)),
     }
-    if n > MAX_LEN {
-        return Err(AuthError::invalid(
-            "password",
-            format!("use at most {MAX_LEN} characters"),
-        ));
-    }
-    Ok(())
 }
 
 pub async fn hash(password: &str) -> Result<String, AuthError> {
@@ -94,7 +81,7 @@ mod tests {
 
     #[test]
     fn policy_names_the_field() {
-        let err = check_policy("short").unwrap_err();
+        let err = check_policy("short", None).unwrap_err();
         assert!(matches!(
             err,
             AuthError::Invalid {
@@ -102,6 +89,6 @@ mod tests {
                 ..
             }
         ));
-        assert!(check_policy("long enough pw").is_ok());
+        assert!(check_policy("long enough pw", None).is_ok());
     }
 }

@@ -87,7 +87,7 @@ pub async fn create_first_admin(
         password: password.to_string(),
         role: Role::Admin,
     };
-    let user = users::insert(&mut tx, input, Actor::Setup, ip).await?;
+    let user = users::insert(&mut tx, input, Actor::Setup { ip }).await?;
     tx.commit().await?;
     Ok(user)
 }

@@ -118,7 +118,7 @@ async fn users_and_login_on_every_backend() {
 
         // developers may not list users
         assert!(matches!(
-            users::list(&db, &ctx).await,
+            crate::admin::query::list(&db, &ctx, &Default::default()).await,
             Err(AuthError::Forbidden("users_read"))
         ));
         db.close().await;

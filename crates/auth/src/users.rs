@@ -110,20 +110,23 @@ pub struct UserForCreate {
     pub role: Role,
 }
 
-/// How a user comes to exist without a signed-in actor; recorded in the audit row.
+/// Who creates a user; recorded in the audit row.
 #[derive(Debug, Clone, Copy)]
-pub enum Actor {
+pub enum Actor<'a> {
     /// The operator at the command line (`ops-center admin create`).
     Cli,
     /// The first visitor holding the setup link.
-    Setup,
+    Setup { ip: Option<&'a str> },
+    /// A signed-in administrator.
+    Admin(&'a AuthCtx),
 }
 
-impl Actor {
+impl Actor<'_> {
     fn as_str(self) -> &'static str {
         match self {
             Actor::Cli => "cli",
-            Actor::Setup => "setup_link",
+            Actor::Setup { .. } => "setup_link",
+            Actor::Admin(_) => "admin",
         }
     }
 }
@@ -131,7 +134,7 @@ impl Actor {
 /// Creates a user from the command line (`ops-center admin create`).
 pub async fn create_from_cli(db: &Db, input: UserForCreate) -> Result<User, AuthError> {
     let mut tx = db.begin().await?;
-    let user = insert(&mut tx, input, Actor::Cli, None).await?;
+    let user = insert(&mut tx, input, Actor::Cli).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -140,8 +143,7 @@ pub async fn create_from_cli(db: &Db, input: UserForCreate) -> Result<User, Auth
 pub(crate) async fn insert(
     tx: &mut Tx,
     input: UserForCreate,
-    actor: Actor,
-    ip: Option<&str>,
+    actor: Actor<'_>,
 ) -> Result<User, AuthError> {
     let email = Email::parse(&input.email)?;
     let display_name = input.display_name.trim().to_string();
@@ -151,7 +153,7 @@ pub(crate) async fn insert(
             "use at most 100 characters",
         ));
     }
-    password::check_policy(&input.password)?;
+    password::check_policy(&input.password, Some(email.as_str()))?;
     let hash = password::hash(&input.password).await?;
     let now = now_ms();
     let user = User {
@@ -188,16 +190,25 @@ pub(crate) async fn insert(
         });
     }
     let detail = format!("role={} via={}", user.role, actor.as_str());
+    let base = match actor {
+        Actor::Admin(ctx) => ctx.audit("user.create"),
+        Actor::Setup { ip } => AuditRecord {
+            action: "user.create",
+            ip,
+            ..AuditRecord::default()
+        },
+        Actor::Cli => AuditRecord {
+            action: "user.create",
+            ..AuditRecord::default()
+        },
+    };
     record_audit(
         tx,
         AuditRecord {
-            actor_id: None,
-            action: "user.create",
             target: Some(&user.id),
             target_label: Some(&user.email),
-            ip,
             detail: Some(&detail),
-            ..AuditRecord::default()
+            ..base
         },
     )
     .await?;
@@ -225,19 +236,6 @@ pub async fn me(db: &Db, ctx: &AuthCtx) -> Result<User, AuthError> {
     find_by_id(db, &ctx.user_id)
         .await?
         .ok_or(AuthError::Unauthenticated)
-}
-
-/// All users, oldest first (`users_read`).
-pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<UserView>, AuthError> {
-    ctx.require(Permission::UsersRead)?;
-    let sql = format!(
-        "SELECT {} FROM users ORDER BY created_at, id",
-        User::COLUMNS
-    );
-    let rows = sqlx::query(&sql).fetch_all(db.pool()).await?;
-    rows.iter()
-        .map(|r| User::from_row(r).map(|u| u.view()))
-        .collect()
 }
 
 /// Enabled administrators: setup opens (and the first admin can be created) while there are none.

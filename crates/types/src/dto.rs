@@ -94,3 +94,27 @@ pub struct UserView {
     pub created_at: i64,
     pub last_login_at: Option<i64>,
 }
+
+/// One signed-in browser session, as its owner (or an administrator) sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionView {
+    /// A handle for revoking it; not the cookie value (which is never shown).
+    pub id: String,
+    /// "Firefox on Linux", from the user agent.
+    pub device: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    /// The session making this request.
+    pub current: bool,
+}
+
+/// How many sessions a request ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revoked {
+    pub revoked: u64,
+}

@@ -2,16 +2,24 @@
 //! catalogue, and the DTOs that cross the wire (REST, server functions and SSE alike).
 //! Nothing here may depend on a server-only crate: this crate is compiled into the WASM bundle.
 
+mod account;
+mod admin;
 mod audit;
 mod dto;
 mod error;
 mod metrics;
+mod password;
 mod role;
 mod time;
 
+pub use account::*;
+pub use admin::*;
 pub use audit::*;
 pub use dto::*;
 pub use error::{ApiError, ErrorCode};
 pub use metrics::*;
+pub use password::{
+    PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,
+};
 pub use role::{Permission, Role};
 pub use time::{civil_from_days, date_of_day, date_of_ms, day_of_date};

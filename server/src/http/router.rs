@@ -55,17 +55,47 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::auth::logout))
         .routes(routes!(v1::auth::me))
         .routes(routes!(v1::auth::session))
+        // the caller's own account
+        .routes(routes!(v1::profile::get, v1::profile::update))
+        .routes(routes!(v1::profile::change_password))
+        .routes(routes!(v1::profile::password_policy))
+        .routes(routes!(
+            v1::profile::notifications_get,
+            v1::profile::notifications_put
+        ))
         // setup
         .routes(routes!(v1::setup::status))
         .routes(routes!(v1::setup::create_admin))
         // API keys
         .routes(routes!(v1::api_keys::list, v1::api_keys::create))
         .routes(routes!(v1::api_keys::revoke))
+        // sessions
+        .routes(routes!(v1::sessions::list))
+        .routes(routes!(v1::sessions::revoke))
+        .routes(routes!(v1::sessions::revoke_others))
         // system
         .routes(routes!(v1::system::metrics))
         .routes(routes!(sse::metrics::stream))
         // admin
-        .routes(routes!(v1::admin::users))
+        .routes(routes!(v1::admin::users::list, v1::admin::users::create))
+        .routes(routes!(v1::admin::users::export))
+        .routes(routes!(v1::admin::users::roles))
+        .routes(routes!(v1::admin::users::analytics))
+        .routes(routes!(v1::admin::users::bulk_assign_roles))
+        .routes(routes!(v1::admin::users::bulk_suspend))
+        .routes(routes!(v1::admin::users::bulk_delete))
+        .routes(routes!(
+            v1::admin::users::get,
+            v1::admin::users::update,
+            v1::admin::users::delete
+        ))
+        .routes(routes!(v1::admin::users::suspend))
+        .routes(routes!(v1::admin::users::activate))
+        .routes(routes!(
+            v1::admin::sessions::list,
+            v1::admin::sessions::revoke_all
+        ))
+        .routes(routes!(v1::admin::sessions::revoke))
         // audit log
         .routes(routes!(v1::audit::list))
         .routes(routes!(v1::audit::stats))

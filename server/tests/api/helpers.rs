@@ -83,16 +83,21 @@ impl TestApp {
 
     /// A cookie client signed in as a new user with `role`.
     pub async fn signed_in(&self, role: Role) -> reqwest::Client {
-        let client = self.browser();
         let email = self.user(role).await;
+        self.sign_in(&email, PASSWORD).await
+    }
+
+    /// A new cookie client signed in as an existing user.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = self.browser();
         let res = self
             .post_json(
                 &client,
                 "/api/v1/auth/login",
-                &json!({"email": email, "password": PASSWORD}),
+                &json!({"email": email, "password": password}),
             )
             .await;
-        assert_eq!(res.status(), 200, "login as {role}");
+        assert_eq!(res.status(), 200, "login as {email}");
         client
     }
 }

@@ -3,10 +3,13 @@
 //! and talks HTTP to it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account;
+mod admin_users;
 mod audit;
 mod auth;
 mod errors;
 mod helpers;
 mod pages;
 mod routes;
+mod sessions;
 mod system;

@@ -6,11 +6,13 @@ use ops_types::Role;
 use crate::helpers::spawn_app;
 
 /// Each page with text that appears only once its data has loaded (streamed after the shell).
-const PAGES: [(&str, &str); 5] = [
+const PAGES: [(&str, &str); 7] = [
     ("/", "Disks"),
     ("/account/profile", "What your role allows"),
+    ("/account/security", "this browser"),
+    ("/account/notifications", "Usage and quotas"),
     ("/account/api-keys", "No API keys yet"),
-    ("/admin/users", "accounts"),
+    ("/admin/users", "data-testid=\"users-total\""),
     ("/admin/audit", "auth.login"),
 ];
 

@@ -57,25 +57,50 @@ fn with_ids(path: &str) -> String {
     out
 }
 
-/// A minimal valid body for a request schema: required strings "walk", integers 1.
-fn sample_body(doc: &Value, op: &Value) -> Option<Value> {
-    let schema = op.pointer("/requestBody/content/application~1json/schema")?;
-    let schema = match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => doc
-            .pointer(&r.replace("#/", "/").replace("~", "~0"))
-            .unwrap()
-            .clone(),
-        None => schema.clone(),
+/// A minimal valid value for a schema: enums take their first value, strings "walk",
+/// integers 1, arrays and objects empty.
+fn sample_value(doc: &Value, schema: &Value) -> Value {
+    let schema = resolve(doc, schema);
+    if let Some(first) = schema["enum"].as_array().and_then(|e| e.first()) {
+        return first.clone();
+    }
+    let ty = match &schema["type"] {
+        Value::Array(types) => types
+            .iter()
+            .find(|t| *t != "null")
+            .cloned()
+            .unwrap_or(Value::Null),
+        t => t.clone(),
     };
+    match ty.as_str() {
+        Some("integer") | Some("number") => json!(1),
+        Some("boolean") => json!(false),
+        Some("array") => json!([]),
+        Some("object") => json!({}),
+        _ => json!("walk"),
+    }
+}
+
+fn resolve(doc: &Value, schema: &Value) -> Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => doc.pointer(&r.replace("#/", "/")).unwrap().clone(),
+        None => schema.clone(),
+    }
+}
+
+/// A minimal valid body for a request schema: its required fields with sample values.
+fn sample_body(doc: &Value, op: &Value) -> Option<Value> {
+    let schema = resolve(
+        doc,
+        op.pointer("/requestBody/content/application~1json/schema")?,
+    );
     let mut body = Map::new();
     for field in schema["required"].as_array().cloned().unwrap_or_default() {
         let name = field.as_str().unwrap();
-        let value = match schema["properties"][name]["type"].as_str() {
-            Some("integer") | Some("number") => json!(1),
-            Some("boolean") => json!(false),
-            _ => json!("walk"),
-        };
-        body.insert(name.to_string(), value);
+        body.insert(
+            name.to_string(),
+            sample_value(doc, &schema["properties"][name]),
+        );
     }
     Some(Value::Object(body))
 }
@@ -162,19 +187,43 @@ async fn every_rest_route_enforces_its_permission_for_every_role() {
     }
 }
 
-/// A valid form body for each server function.
-fn server_fn_body(path: &str) -> &'static str {
-    match path {
+/// A valid body (content type, body) for each server function.
+fn server_fn_body(path: &str) -> (&'static str, &'static str) {
+    let json = match path {
+        "/api/ui/save_notifications" => r#"{"input":{"webhook_url":null,"prefs":[]}}"#,
+        "/api/ui/list_users" => r#"{"query":{}}"#,
+        "/api/ui/create_user" => {
+            r#"{"input":{"email":"walk@example.com","role":"viewer","password":"x"}}"#
+        }
+        "/api/ui/update_user" => r#"{"id":"00000000-0000-7000-8000-000000000000","input":{}}"#,
+        "/api/ui/apply_bulk" => r#"{"action":"suspend","input":{"ids":[]}}"#,
+        _ => "",
+    };
+    if !json.is_empty() {
+        return ("application/json", json);
+    }
+    let form = match path {
         "/api/ui/login" => "email=nobody%40example.com&password=wrong-password",
         "/api/ui/setup_state" => "token=x",
         "/api/ui/create_admin" => {
             "token=x&email=a%40b.c&display_name=A&password=long+enough+pw&confirm=long+enough+pw"
         }
         "/api/ui/create_api_key" => "name=walk",
-        "/api/ui/revoke_api_key" => "id=00000000-0000-7000-8000-000000000000",
+        "/api/ui/set_user_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
+        "/api/ui/revoke_api_key"
+        | "/api/ui/end_session"
+        | "/api/ui/get_user_detail"
+        | "/api/ui/delete_user"
+        | "/api/ui/user_sessions"
+        | "/api/ui/end_user_sessions" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/audit_events" | "/api/ui/audit_figures" => "query[limit]=10",
+        "/api/ui/save_profile" => {
+            "input[display_name]=A&input[bio]=&input[locale]=en&input[timezone]=UTC"
+        }
+        "/api/ui/change_password" => "input[current_password]=x&input[new_password]=y",
         _ => "",
-    }
+    };
+    ("application/x-www-form-urlencoded", form)
 }
 
 #[tokio::test]
@@ -203,10 +252,11 @@ async fn every_server_function_is_listed_and_enforces_its_permission() {
             Some(p) => Need::Permission(Permission::parse(p).unwrap()),
         };
         for (role, client) in &clients {
+            let (content_type, body) = server_fn_body(path);
             let res = client
                 .post(app.url(path))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(server_fn_body(path))
+                .header("content-type", content_type)
+                .body(body)
                 .send()
                 .await
                 .unwrap();

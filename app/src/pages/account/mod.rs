@@ -1,4 +1,9 @@
 //! The user's own account.
 
 pub mod api_keys;
+pub mod notifications;
+mod password;
 pub mod profile;
+mod profile_form;
+pub mod security;
+mod sessions;

@@ -1,4 +1,7 @@
 //! Administration pages.
 
 pub mod audit;
+mod user_create;
+pub mod user_detail;
 pub mod users;
+mod users_summary;

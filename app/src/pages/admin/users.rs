@@ -1,45 +1,245 @@
-//! `/admin/users`: everyone with an account, their role and last sign-in.
+//! `/admin/users`: search, filter, sort and page through users; select some for a bulk
+//! action; create one; export the filtered list; figures and sign-ups over time.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use ops_types::{BulkUsers, Permission, Role, UserPage, UserQuery};
 
+use super::user_create::CreateUserCard;
+use super::users_summary::Summary;
+use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
-use crate::components::format::{datetime, opt_datetime};
-use crate::server::admin::list_users;
+use crate::components::format::{datetime, opt_datetime, query_string};
+use crate::components::shell::CurrentUser;
+use crate::server::admin::{ApplyBulk, list_users};
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Clone, Copy)]
+struct Filters {
+    q: RwSignal<String>,
+    role: RwSignal<String>,
+    status: RwSignal<String>,
+    sort: RwSignal<String>,
+}
+
+impl Filters {
+    fn query(&self, page: i64) -> UserQuery {
+        let text = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.is_empty());
+        let sort = self.sort.get_untracked();
+        let (col, dir) = sort.split_once(':').unwrap_or(("created_at", "desc"));
+        UserQuery {
+            q: text(self.q),
+            role: Role::parse(&self.role.get_untracked()),
+            status: text(self.status),
+            sort: Some(col.into()),
+            dir: Some(dir.into()),
+            page: Some(page),
+            per_page: Some(PER_PAGE),
+            ..UserQuery::default()
+        }
+    }
+}
+
+fn export_href(q: &UserQuery) -> String {
+    let t = |v: &Option<String>| v.clone().unwrap_or_default();
+    format!(
+        "/api/v1/admin/users/export{}",
+        query_string(&[
+            ("q", t(&q.q)),
+            (
+                "role",
+                q.role.map(|r| r.as_str().to_string()).unwrap_or_default()
+            ),
+            ("status", t(&q.status)),
+            ("sort", t(&q.sort)),
+            ("dir", t(&q.dir)),
+        ])
+    )
+}
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
+    let can_manage =
+        use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
+    let f = Filters {
+        q: RwSignal::new(String::new()),
+        role: RwSignal::new(String::new()),
+        status: RwSignal::new(String::new()),
+        sort: RwSignal::new("created_at:desc".into()),
+    };
+    let applied = RwSignal::new(f.query(1));
+    let selected = RwSignal::new(Vec::<String>::new());
+    let bulk = ServerAction::<ApplyBulk>::new();
+    let created = RwSignal::new(0_u32);
+    let page = Resource::new(
+        move || (applied.get(), bulk.version().get(), created.get()),
+        |(q, _, _)| list_users(q),
+    );
+    let go = move |n: i64| {
+        selected.set(Vec::new());
+        applied.set(f.query(n));
+    };
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        go(1);
+    };
+    let bulk_role = RwSignal::new("viewer".to_string());
+    let run_bulk = move |action: &'static str| {
+        let ids = selected.get_untracked();
+        let what = match action {
+            "delete" => format!(
+                "Delete {} user(s)? Their sessions and API keys go too.",
+                ids.len()
+            ),
+            "suspend" => format!(
+                "Suspend {} user(s)? They are signed out at once.",
+                ids.len()
+            ),
+            _ => format!(
+                "Give {} user(s) the role {}?",
+                ids.len(),
+                bulk_role.get_untracked()
+            ),
+        };
+        if confirm(&what) {
+            bulk.dispatch(ApplyBulk {
+                action: action.into(),
+                input: BulkUsers {
+                    ids,
+                    role: Role::parse(&bulk_role.get_untracked()),
+                },
+            });
+            selected.set(Vec::new());
+        }
+    };
+    let field = |sig: RwSignal<String>| move |e| sig.set(event_target_value(&e));
     view! {
         <Title text="Users" />
-        <div class="page-head"><h1>"Users"</h1></div>
+        <div class="page-head">
+            <h1>"Users"</h1>
+            <div class="actions">
+                <a class="button secondary" data-testid="users-export" href=move || export_href(&applied.get())>"Export CSV"</a>
+            </div>
+        </div>
+        <Summary />
+        {can_manage.then(|| view! { <CreateUserCard on_created=move || created.update(|n| *n += 1) /> })}
         <section class="card">
-            <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+            <form class="form inline toolbar" on:submit=apply>
+                <label>"Search"
+                    <input type="text" placeholder="email or name" data-testid="users-search" on:input=field(f.q) prop:value=move || f.q.get() />
+                </label>
+                <label class="narrow-field">"Role"
+                    <select data-testid="users-role" on:change=field(f.role)>
+                        <option value="">"Any role"</option>
+                        {Role::ALL.map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="narrow-field">"Status"
+                    <select data-testid="users-status" on:change=field(f.status)>
+                        <option value="">"Any"</option>
+                        <option value="active">"Active"</option>
+                        <option value="suspended">"Suspended"</option>
+                    </select>
+                </label>
+                <label class="narrow-field">"Sort"
+                    <select data-testid="users-sort" on:change=field(f.sort)>
+                        <option value="created_at:desc">"Newest"</option>
+                        <option value="created_at:asc">"Oldest"</option>
+                        <option value="email:asc">"Email A–Z"</option>
+                        <option value="name:asc">"Name A–Z"</option>
+                        <option value="last_login_at:desc">"Recently signed in"</option>
+                    </select>
+                </label>
+                <div class="buttons"><button type="submit" class="button primary" data-testid="users-apply">"Apply"</button></div>
+            </form>
+            {move || (can_manage && !selected.get().is_empty()).then(|| view! {
+                <div class="bulk-bar" data-testid="bulk-bar">
+                    <span>{move || format!("{} selected", selected.get().len())}</span>
+                    <select on:change=move |e| bulk_role.set(event_target_value(&e)) data-testid="bulk-role">
+                        {Role::ALL.map(|r| view! { <option value=r.as_str() selected=r == Role::Viewer>{r.label()}</option> }).collect_view()}
+                    </select>
+                    <button class="button small" on:click=move |_| run_bulk("assign_role")>"Set role"</button>
+                    <button class="button small" data-testid="bulk-suspend" on:click=move |_| run_bulk("suspend")>"Suspend"</button>
+                    <button class="button small danger" data-testid="bulk-delete" on:click=move |_| run_bulk("delete")>"Delete"</button>
+                </div>
+            })}
+            {move || bulk.value().get().map(|r| match r {
+                Ok(out) => {
+                    let failed: Vec<String> = out.iter().filter(|o| !o.ok).map(|o| o.message.clone().unwrap_or_default()).collect();
+                    let ok = out.len() - failed.len();
+                    view! {
+                        <div class=if failed.is_empty() { "alert success" } else { "alert warning" } data-testid="bulk-result">
+                            {format!("{ok} done.")}
+                            {(!failed.is_empty()).then(|| format!(" {} skipped: {}", failed.len(), failed.join("; ")))}
+                        </div>
+                    }.into_any()
+                }
+                Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+            })}
+            <Transition fallback=|| view! { <p>"Loading users…"</p> }>
                 {move || Suspend::new(async move {
-                    match users.await {
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No users."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <p class="muted">{format!("{} accounts", list.len())}</p>
-                            <table class="table" data-testid="user-table">
-                                <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Created"</th><th>"Last sign-in"</th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|u| view! {
-                                        <tr>
-                                            <td>{if u.display_name.is_empty() { "—".to_string() } else { u.display_name }}</td>
-                                            <td>{u.email}</td>
-                                            <td><span class="badge">{u.role.label()}</span></td>
-                                            <td>{if u.disabled { "disabled" } else { "active" }}</td>
-                                            <td>{datetime(u.created_at)}</td>
-                                            <td>{opt_datetime(u.last_login_at)}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                    match page.await {
+                        Ok(p) if p.users.is_empty() => view! { <p class="empty" data-testid="users-empty">"No users match."</p> }.into_any(),
+                        Ok(p) => view! { <UserTable page=p selected=selected can_manage=can_manage go=go /> }.into_any(),
                         Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
+    }
+}
+
+#[component]
+fn UserTable(
+    page: UserPage,
+    selected: RwSignal<Vec<String>>,
+    can_manage: bool,
+    go: impl Fn(i64) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let pages = (page.total + page.per_page - 1) / page.per_page;
+    let n = page.page;
+    let ids: Vec<String> = page.users.iter().map(|u| u.id.clone()).collect();
+    let toggle = move |id: String| {
+        selected.update(|s| {
+            if let Some(i) = s.iter().position(|x| *x == id) {
+                s.remove(i);
+            } else {
+                s.push(id);
+            }
+        })
+    };
+    view! {
+        <p class="muted" data-testid="users-total">{format!("{} users", page.total)}</p>
+        <table class="table" data-testid="user-table">
+            <thead><tr>
+                {can_manage.then(|| view! { <th><input type="checkbox" aria-label="Select all"
+                    on:change=move |e| selected.set(if event_target_checked(&e) { ids.clone() } else { Vec::new() }) /></th> })}
+                <th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Created"</th><th>"Last sign-in"</th>
+            </tr></thead>
+            <tbody>
+                {page.users.into_iter().map(|u| {
+                    let id = u.id.clone();
+                    let id2 = u.id.clone();
+                    view! {
+                        <tr>
+                            {can_manage.then(|| view! { <td><input type="checkbox" data-testid="select-user"
+                                prop:checked=move || selected.get().contains(&id2) on:change=move |_| toggle(id.clone()) /></td> })}
+                            <td><a href=format!("/admin/users/{}", u.id)>{if u.display_name.is_empty() { "—".to_string() } else { u.display_name }}</a></td>
+                            <td>{u.email}</td>
+                            <td><span class="badge">{u.role.label()}</span></td>
+                            <td>{if u.disabled { view! { <span class="badge danger">"suspended"</span> }.into_any() } else { "active".into_any() }}</td>
+                            <td class="nowrap">{datetime(u.created_at)}</td>
+                            <td class="nowrap">{opt_datetime(u.last_login_at)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <div class="pager">
+            <span class="muted">{format!("Page {n} of {}", pages.max(1))}</span>
+            <button class="button secondary" disabled=n <= 1 on:click=move |_| go(n - 1)>"← Previous"</button>
+            <button class="button secondary" data-testid="users-next" disabled=n >= pages on:click=move |_| go(n + 1)>"Next →"</button>
+        </div>
     }
 }

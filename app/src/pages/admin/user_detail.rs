@@ -1,0 +1,165 @@
+//! `/admin/users/:id`: one user — details, role, suspend or activate, delete, sessions.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use ops_types::{AdminUserForUpdate, Permission, Role, UserDetail};
+
+use crate::browser::confirm;
+use crate::components::alert::ErrorBox;
+use crate::components::format::{datetime, opt_datetime};
+use crate::components::shell::CurrentUser;
+use crate::server::admin::{
+    DeleteUser, EndUserSessions, SetUserSuspended, UpdateUser, get_user_detail, user_sessions,
+};
+
+#[component]
+pub fn UserDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let update = ServerAction::<UpdateUser>::new();
+    let suspend = ServerAction::<SetUserSuspended>::new();
+    let detail = Resource::new(
+        move || (id(), update.version().get(), suspend.version().get()),
+        |(id, _, _)| get_user_detail(id),
+    );
+    let error = move || {
+        update
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| suspend.value().get().and_then(|r| r.err()))
+    };
+    view! {
+        <Title text="User" />
+        <div class="page-head"><h1>"User"</h1><div class="actions"><a class="button secondary" href="/admin/users">"← All users"</a></div></div>
+        {move || error().map(|e| view! { <ErrorBox error=e /> })}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <Detail d=d update=update suspend=suspend /> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Detail(
+    d: UserDetail,
+    update: ServerAction<UpdateUser>,
+    suspend: ServerAction<SetUserSuspended>,
+) -> impl IntoView {
+    let can_manage =
+        use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
+    let u = d.user.clone();
+    let role = RwSignal::new(u.role.as_str().to_string());
+    let remove = ServerAction::<DeleteUser>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = remove.value().get() {
+            navigate("/admin/users", Default::default());
+        }
+    });
+    let (id1, id2, id3) = (u.id.clone(), u.id.clone(), u.id.clone());
+    let email = u.email.clone();
+    view! {
+        <section class="card">
+            <dl class="facts" data-testid="user-detail">
+                <dt>"Name"</dt><dd>{if u.display_name.is_empty() { "—".to_string() } else { u.display_name.clone() }}</dd>
+                <dt>"Email"</dt><dd>{u.email.clone()}</dd>
+                <dt>"Status"</dt><dd data-testid="user-status">{if u.disabled { "suspended" } else { "active" }}</dd>
+                <dt>"Role"</dt><dd>{u.role.label()}</dd>
+                <dt>"Created"</dt><dd>{datetime(u.created_at)}</dd>
+                <dt>"Last sign-in"</dt><dd>{opt_datetime(u.last_login_at)}</dd>
+                <dt>"Password"</dt><dd>{if d.has_password { format!("set, changed {}", opt_datetime(d.password_changed_at)) } else { "none (SSO only)".into() }}</dd>
+                <dt>"Language, time zone"</dt><dd>{format!("{}, {}", d.locale, d.timezone)}</dd>
+                <dt>"Active sessions"</dt><dd>{d.active_sessions}</dd>
+                <dt>"Active API keys"</dt><dd>{d.active_api_keys}</dd>
+            </dl>
+            <h3>"Permissions"</h3>
+            <ul class="chips">{d.permissions.iter().map(|p| view! { <li class="chip">{p.replace('_', " ")}</li> }).collect_view()}</ul>
+        </section>
+        {can_manage.then(|| view! {
+            <section class="card">
+                <h3>"Manage"</h3>
+                <div class="form inline">
+                    <label class="narrow-field">"Role"
+                        <select data-testid="user-role" on:change=move |e| role.set(event_target_value(&e))>
+                            {Role::ALL.map(|r| view! { <option value=r.as_str() selected=r == u.role>{r.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <div class="buttons">
+                        <button class="button primary" data-testid="user-role-save" on:click=move |_| {
+                            update.dispatch(UpdateUser { id: id1.clone(), input: AdminUserForUpdate { role: Role::parse(&role.get_untracked()), ..Default::default() } });
+                        }>"Change role"</button>
+                        {if u.disabled {
+                            view! { <button class="button" data-testid="user-activate" on:click=move |_| { suspend.dispatch(SetUserSuspended { id: id2.clone(), suspended: false }); }>"Activate"</button> }.into_any()
+                        } else {
+                            view! { <button class="button danger" data-testid="user-suspend" on:click=move |_| {
+                                if confirm("Suspend this user? They are signed out and their API keys stop working.") {
+                                    suspend.dispatch(SetUserSuspended { id: id2.clone(), suspended: true });
+                                }
+                            }>"Suspend"</button> }.into_any()
+                        }}
+                        <button class="button danger" data-testid="user-delete" on:click=move |_| {
+                            if confirm(&format!("Delete {email}? Their sessions, API keys, preferences and avatar are removed; audit events about them are kept.")) {
+                                remove.dispatch(DeleteUser { id: id3.clone() });
+                            }
+                        }>"Delete"</button>
+                    </div>
+                </div>
+                {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e /> })}
+            </section>
+        })}
+        <UserSessions id=u.id.clone() can_manage=can_manage />
+    }
+}
+
+#[component]
+fn UserSessions(id: String, can_manage: bool) -> impl IntoView {
+    let end = ServerAction::<EndUserSessions>::new();
+    let uid = id.clone();
+    let sessions = Resource::new(
+        move || (uid.clone(), end.version().get()),
+        |(id, _)| user_sessions(id),
+    );
+    let all_id = id.clone();
+    view! {
+        <section class="card" data-testid="user-sessions">
+            <div class="page-head">
+                <h3>"Sessions"</h3>
+                {can_manage.then(|| view! { <div class="actions"><button class="button danger small" data-testid="end-all-user-sessions"
+                    on:click=move |_| if confirm("Sign this user out everywhere?") { end.dispatch(EndUserSessions { id: all_id.clone(), session: None }); }>"Sign out everywhere"</button></div> })}
+            </div>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    let id = id.clone();
+                    Suspend::new(async move {
+                        match sessions.await {
+                            Ok(list) if list.is_empty() => view! { <p class="empty">"Not signed in anywhere."</p> }.into_any(),
+                            Ok(list) => view! {
+                                <table class="table">
+                                    <thead><tr><th>"Device"</th><th>"IP"</th><th>"Signed in"</th><th>"Last active"</th><th></th></tr></thead>
+                                    <tbody>{list.into_iter().map(|s| {
+                                        let (uid, sid) = (id.clone(), s.id.clone());
+                                        view! { <tr>
+                                            <td title=s.user_agent.unwrap_or_default()>{s.device}</td>
+                                            <td>{s.ip.unwrap_or_default()}</td>
+                                            <td class="nowrap">{datetime(s.created_at)}</td>
+                                            <td class="nowrap">{datetime(s.last_seen_at)}</td>
+                                            <td class="actions">{can_manage.then(|| view! { <button class="button danger small"
+                                                on:click=move |_| { end.dispatch(EndUserSessions { id: uid.clone(), session: Some(sid.clone()) }); }>"Sign out"</button> })}</td>
+                                        </tr> }
+                                    }).collect_view()}</tbody>
+                                </table>
+                            }.into_any(),
+                            Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}

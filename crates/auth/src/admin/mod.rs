@@ -1,0 +1,5 @@
+//! User administration (`users_read` to look, `users_manage` to change).
+
+pub mod bulk;
+pub mod change;
+pub mod query;

@@ -1,0 +1,150 @@
+//! Notification preferences: per kind, which channels (email, in-app, webhook) to use, and
+//! the webhook address. Kinds without a stored row use their defaults.
+
+use ops_db::{AuditRecord, Db, Row, record_audit};
+use ops_types::{NotificationKind, NotificationPref, NotificationPrefs, Permission};
+
+use crate::{AuthCtx, AuthError};
+
+/// An absolute `https://` URL, or `http://` to a loopback host (local receivers in tests).
+pub fn valid_webhook(url: &str) -> bool {
+    let rest = if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else if let Some(r) = url.strip_prefix("http://") {
+        let host = r.split(['/', ':']).next().unwrap_or("");
+        if !(host == "localhost" || host == "127.0.0.1" || r.starts_with("[::1]")) {
+            return false;
+        }
+        r
+    } else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    url.len() <= 500
+        && !host.is_empty()
+        && !host.contains('@')
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+pub async fn get(db: &Db, ctx: &AuthCtx) -> Result<NotificationPrefs, AuthError> {
+    ctx.require(Permission::AccountRead)?;
+    let webhook_url: Option<String> = sqlx::query("SELECT webhook_url FROM users WHERE id = $1")
+        .bind(&ctx.user_id)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("webhook_url")?;
+    let rows = sqlx::query(
+        "SELECT kind, email, in_app, webhook FROM notification_prefs WHERE user_id = $1",
+    )
+    .bind(&ctx.user_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut prefs: Vec<NotificationPref> = NotificationKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let (email, in_app, webhook) = kind.default_channels();
+            NotificationPref {
+                kind,
+                email,
+                in_app,
+                webhook,
+            }
+        })
+        .collect();
+    for r in &rows {
+        let kind: String = r.try_get("kind")?;
+        if let Some(p) = prefs.iter_mut().find(|p| p.kind.as_str() == kind) {
+            p.email = r.try_get::<i64, _>("email")? != 0;
+            p.in_app = r.try_get::<i64, _>("in_app")? != 0;
+            p.webhook = r.try_get::<i64, _>("webhook")? != 0;
+        }
+    }
+    Ok(NotificationPrefs { webhook_url, prefs })
+}
+
+/// Replaces the preferences of the kinds given (others keep theirs) and the webhook address.
+pub async fn put(
+    db: &Db,
+    ctx: &AuthCtx,
+    input: NotificationPrefs,
+) -> Result<NotificationPrefs, AuthError> {
+    ctx.require(Permission::AccountRead)?;
+    let webhook_url = input
+        .webhook_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    if let Some(url) = webhook_url
+        && !valid_webhook(url)
+    {
+        return Err(AuthError::invalid(
+            "webhook_url",
+            "use an https:// address (http:// only for localhost)",
+        ));
+    }
+    if webhook_url.is_none() && input.prefs.iter().any(|p| p.webhook) {
+        return Err(AuthError::invalid(
+            "webhook_url",
+            "set a webhook address before choosing webhook delivery",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET webhook_url = $2 WHERE id = $1")
+        .bind(&ctx.user_id)
+        .bind(webhook_url)
+        .execute(&mut *tx)
+        .await?;
+    for p in &input.prefs {
+        sqlx::query("DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2")
+            .bind(&ctx.user_id)
+            .bind(p.kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO notification_prefs (user_id, kind, email, in_app, webhook) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&ctx.user_id)
+        .bind(p.kind.as_str())
+        .bind(i64::from(p.email))
+        .bind(i64::from(p.in_app))
+        .bind(i64::from(p.webhook))
+        .execute(&mut *tx)
+        .await?;
+    }
+    let detail = format!("kinds={}", input.prefs.len());
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            target: Some(&ctx.user_id),
+            target_label: Some(&ctx.email),
+            detail: Some(&detail),
+            ..ctx.audit("user.notifications_update")
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, ctx).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhooks_must_be_https_or_loopback() {
+        assert!(valid_webhook("https://hooks.example.com/x?y=1"));
+        assert!(valid_webhook("http://127.0.0.1:9000/hook"));
+        assert!(valid_webhook("http://localhost/hook"));
+        for bad in [
+            "http://example.com/x",
+            "ftp://x",
+            "https://",
+            "https://user@evil.com",
+            "https://a b.com",
+            "javascript:alert(1)",
+        ] {
+            assert!(!valid_webhook(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! `/api/v1/admin/*`: user administration.
+
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,89 @@
+//! `/api/v1/auth/profile`, `/api/v1/auth/change-password`, `/api/v1/auth/password-policy`,
+//! `/api/v1/auth/notifications`: the caller's own account.
+
+use axum::Json;
+use axum::extract::State;
+use ops_auth::{AuthCtx, HttpError, credentials, notifications, profile};
+use ops_types::{
+    NotificationPrefs, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordChange, PasswordRule, Profile,
+    ProfileForUpdate, Revoked, password_rules,
+};
+use serde::Serialize;
+
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+
+/// Your profile.
+#[utoipa::path(get, path = "/api/v1/auth/profile", tag = "account",
+    responses((status = 200, body = Profile)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn get(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Profile>, HttpError> {
+    Ok(Json(profile::get(&state.db, &ctx).await?))
+}
+
+/// Change your display name, bio, locale and time zone.
+#[utoipa::path(put, path = "/api/v1/auth/profile", tag = "account", request_body = ProfileForUpdate,
+    responses((status = 200, body = Profile), (status = 422)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    ApiJson(input): ApiJson<ProfileForUpdate>,
+) -> Result<Json<Profile>, HttpError> {
+    Ok(Json(profile::update(&state.db, &ctx, input).await?))
+}
+
+/// Change your password; every other session of yours is ended.
+#[utoipa::path(post, path = "/api/v1/auth/change-password", tag = "account", request_body = PasswordChange,
+    responses((status = 200, body = Revoked, description = "how many other sessions were ended"), (status = 422)),
+    security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    ApiJson(input): ApiJson<PasswordChange>,
+) -> Result<Json<Revoked>, HttpError> {
+    Ok(Json(
+        credentials::change_password(&state.db, &ctx, input).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PasswordPolicy {
+    pub min_length: usize,
+    pub max_length: usize,
+    /// The rules a new password must pass (besides differing from the current one).
+    pub rules: Vec<PasswordRule>,
+}
+
+/// The password rules, as the sign-up and change forms show them.
+#[utoipa::path(get, path = "/api/v1/auth/password-policy", tag = "account",
+    responses((status = 200, body = PasswordPolicy)))]
+pub async fn password_policy() -> Json<PasswordPolicy> {
+    Json(PasswordPolicy {
+        min_length: PASSWORD_MIN_LEN,
+        max_length: PASSWORD_MAX_LEN,
+        rules: password_rules("", None)
+            .into_iter()
+            .map(|r| PasswordRule { ok: false, ..r })
+            .collect(),
+    })
+}
+
+/// Your notification preferences per kind, and your webhook address.
+#[utoipa::path(get, path = "/api/v1/auth/notifications", tag = "account",
+    responses((status = 200, body = NotificationPrefs)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn notifications_get(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<Json<NotificationPrefs>, HttpError> {
+    Ok(Json(notifications::get(&state.db, &ctx).await?))
+}
+
+/// Set notification preferences (kinds not listed keep theirs) and the webhook address.
+#[utoipa::path(put, path = "/api/v1/auth/notifications", tag = "account", request_body = NotificationPrefs,
+    responses((status = 200, body = NotificationPrefs), (status = 422)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn notifications_put(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    ApiJson(input): ApiJson<NotificationPrefs>,
+) -> Result<Json<NotificationPrefs>, HttpError> {
+    Ok(Json(notifications::put(&state.db, &ctx, input).await?))
+}

@@ -1,0 +1,209 @@
+//! The caller's own account: profile, password change, password policy, notifications.
+
+use ops_types::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, backends, error_of, spawn_app};
+
+#[tokio::test]
+async fn profile_reads_updates_and_refuses_bad_fields() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let viewer = app.signed_in(Role::Viewer).await;
+        let p: Value = app.get_json(&viewer, "/api/v1/auth/profile").await;
+        assert_eq!(
+            (p["locale"].as_str(), p["timezone"].as_str()),
+            (Some("en"), Some("UTC"))
+        );
+        assert_eq!(p["has_password"], true);
+        assert_eq!(p["avatar_url"], Value::Null);
+
+        let put = |body: Value| {
+            let (app, viewer) = (&app, &viewer);
+            async move {
+                viewer
+                    .put(app.url("/api/v1/auth/profile"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let good = json!({"display_name": " Vera ", "bio": "Ops", "locale": "pt-BR", "timezone": "America/Sao_Paulo"});
+        let res = put(good.clone()).await;
+        assert_eq!(res.status(), 200);
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(
+            (p["display_name"].as_str(), p["locale"].as_str()),
+            (Some("Vera"), Some("pt-BR"))
+        );
+
+        for (body, field) in [
+            (
+                json!({"display_name": "x".repeat(101), "locale": "en", "timezone": "UTC"}),
+                "display_name",
+            ),
+            (
+                json!({"display_name": "V", "bio": "b".repeat(501), "locale": "en", "timezone": "UTC"}),
+                "bio",
+            ),
+            (
+                json!({"display_name": "V", "locale": "english", "timezone": "UTC"}),
+                "locale",
+            ),
+            (
+                json!({"display_name": "V", "locale": "en", "timezone": "../../etc"}),
+                "timezone",
+            ),
+            (json!({"display_name": "V", "locale": "en"}), "timezone"),
+        ] {
+            let res = put(body).await;
+            assert_eq!(res.status(), 422, "{field}");
+            assert_eq!(error_of(res).await["field"], field);
+        }
+        let after: Value = app.get_json(&viewer, "/api/v1/auth/profile").await;
+        assert_eq!(
+            after["timezone"], "America/Sao_Paulo",
+            "refused input changed nothing"
+        );
+
+        let admin = app.signed_in(Role::Admin).await;
+        let log: Value = app
+            .get_json(&admin, "/api/v1/audit/logs?action=user.profile_update")
+            .await;
+        assert_eq!(log["events"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            log["events"][0]["detail"],
+            "changed=display_name,bio,locale,timezone"
+        );
+    }
+}
+
+#[tokio::test]
+async fn changing_the_password_checks_it_and_ends_other_sessions() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let email = app.user(Role::Developer).await;
+        let me = app.sign_in(&email, PASSWORD).await;
+        let other = app.sign_in(&email, PASSWORD).await;
+        let change = |current: &str, new: &str| {
+            let body = json!({"current_password": current, "new_password": new});
+            let (app, me) = (&app, &me);
+            async move {
+                app.post_json(me, "/api/v1/auth/change-password", &body)
+                    .await
+            }
+        };
+
+        let res = change("not it at all", "a brand new passphrase").await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(error_of(res).await["field"], "current_password");
+        let res = change(PASSWORD, PASSWORD).await;
+        assert_eq!(error_of(res).await["field"], "new_password", "no reuse");
+        let res = change(PASSWORD, "Password123!").await;
+        let err = error_of(res).await;
+        assert_eq!(err["field"], "new_password");
+        assert!(err["message"].as_str().unwrap().contains("common"), "{err}");
+        let res = change(PASSWORD, "short").await;
+        assert_eq!(error_of(res).await["field"], "new_password");
+        assert_eq!(
+            app.get(&other, "/api/v1/auth/me").await.status(),
+            200,
+            "nothing changed yet"
+        );
+
+        let res = change(PASSWORD, "a brand new passphrase").await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["revoked"], 1);
+        assert_eq!(app.get(&other, "/api/v1/auth/me").await.status(), 401);
+        assert_eq!(
+            app.get(&me, "/api/v1/auth/me").await.status(),
+            200,
+            "this one stays"
+        );
+
+        let old = app
+            .post_json(
+                &app.browser(),
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(old.status(), 401);
+        app.sign_in(&email, "a brand new passphrase").await;
+        let p: Value = app.get_json(&me, "/api/v1/auth/profile").await;
+        assert!(p["password_changed_at"].is_i64());
+
+        let policy: Value = app
+            .get_json(&app.browser(), "/api/v1/auth/password-policy")
+            .await;
+        assert_eq!(policy["min_length"], 10);
+        assert_eq!(policy["rules"].as_array().unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn notification_preferences_default_save_and_validate() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let me = app.signed_in(Role::Analyst).await;
+        let prefs: Value = app.get_json(&me, "/api/v1/auth/notifications").await;
+        let kinds = prefs["prefs"].as_array().unwrap();
+        assert_eq!(kinds.len(), 6);
+        assert_eq!(
+            kinds[0],
+            json!({"kind": "security", "email": true, "in_app": true, "webhook": false})
+        );
+
+        let put = |body: Value| {
+            let (app, me) = (&app, &me);
+            async move {
+                me.put(app.url("/api/v1/auth/notifications"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let res = put(json!({"webhook_url": null, "prefs": [
+            {"kind": "billing", "email": false, "in_app": true, "webhook": true}]}))
+        .await;
+        assert_eq!(
+            error_of(res).await["field"],
+            "webhook_url",
+            "webhook needs an address"
+        );
+        let res = put(json!({"webhook_url": "http://example.com/x", "prefs": []})).await;
+        assert_eq!(
+            error_of(res).await["field"],
+            "webhook_url",
+            "plain http only for loopback"
+        );
+        let res = put(json!({"webhook_url": null, "prefs": [{"kind": "gossip", "email": true, "in_app": true, "webhook": false}]})).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(error_of(res).await["field"], "prefs[0].kind");
+
+        let res = put(
+            json!({"webhook_url": "https://hooks.example.com/ops", "prefs": [
+            {"kind": "billing", "email": false, "in_app": true, "webhook": true}]}),
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        let saved: Value = app.get_json(&me, "/api/v1/auth/notifications").await;
+        assert_eq!(saved["webhook_url"], "https://hooks.example.com/ops");
+        let billing = saved["prefs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["kind"] == "billing")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            billing,
+            json!({"kind": "billing", "email": false, "in_app": true, "webhook": true})
+        );
+        let security = saved["prefs"][0].clone();
+        assert_eq!(security["email"], true, "kinds not sent keep theirs");
+    }
+}
