@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const BIN = process.env.E2E_BIN;
@@ -20,6 +21,19 @@ async function step(name, fn) {
   catch (e) { failed++; console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`); throw e; }
 }
 function expect(cond, message) { if (!cond) throw new Error(message); }
+
+// RFC 6238 TOTP (SHA-1, 30 s, 6 digits) for a base32 secret, `offset` steps from now.
+function totp(secret, offset = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map(b => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offset));
+  const h = createHmac('sha1', key).update(msg).digest();
+  const o = h[19] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
 
 function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'ops-e2e-'));
@@ -241,6 +255,28 @@ try {
     await page.reload();
     expect(await page.isChecked('[data-testid=notify-product-email]'), 'kept after reload');
     expect(await page.isChecked('[data-testid=notify-billing-webhook]'), 'webhook kept');
+  });
+
+  await step('two-factor enrolment by QR code, then sign-in with a code', async () => {
+    await page.click('nav >> text=Security');
+    await page.click('[data-testid=mfa-start]');
+    await page.getByTestId('mfa-qr').locator('svg').waitFor();
+    const secret = (await page.getByTestId('mfa-secret').textContent()).trim();
+    await page.fill('[data-testid=mfa-enable-code]', totp(secret));
+    await page.click('[data-testid=mfa-enable]');
+    await page.getByTestId('recovery-codes').waitFor();
+    expect(await page.locator('[data-testid=recovery-codes] li').count() === 10, 'ten recovery codes');
+    await page.getByTestId('mfa-on').waitFor();
+    await page.click('[data-testid=sign-out]');
+    await page.waitForURL(/\/login/);
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('[data-testid=login-form] button[type=submit]');
+    await page.waitForURL(/\/login\/mfa/);
+    await page.fill('[data-testid=mfa-code]', totp(secret, 1));
+    await page.click('[data-testid=mfa-form] button[type=submit]');
+    await page.waitForURL(server.base + '/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
   });
 
   await step('theme switch and phone-width layout', async () => {

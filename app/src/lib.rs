@@ -18,7 +18,10 @@ use pages::account::{
     security::SecurityPage,
 };
 use pages::admin::{audit::AuditPage, user_detail::UserDetailPage, users::UsersPage};
-use pages::{dashboard::DashboardPage, login::LoginPage, not_found::NotFound, setup::SetupPage};
+use pages::{
+    dashboard::DashboardPage, login::LoginPage, login_mfa::LoginMfaPage, not_found::NotFound,
+    setup::SetupPage,
+};
 
 /// The HTML document around the app. The inline script sets the theme before first paint.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,6 +56,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/login/mfa") view=LoginMfaPage />
                 <Route path=path!("/setup") view=SetupPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=DashboardPage />

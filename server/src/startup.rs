@@ -19,6 +19,7 @@ pub enum StartError {
     Db(String),
     Bind(String),
     Sampler(String),
+    Secrets(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -27,6 +28,7 @@ impl std::fmt::Display for StartError {
             StartError::Db(m) => write!(f, "database: {m}"),
             StartError::Bind(m) => write!(f, "cannot listen: {m}"),
             StartError::Sampler(m) => write!(f, "metrics sampler: {m}"),
+            StartError::Secrets(m) => write!(f, "secrets: {m}"),
         }
     }
 }
@@ -68,6 +70,17 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         .await
         .map_err(|e| StartError::Db(e.to_string()))?;
 
+    let (secrets, key_source) = ops_secrets::MasterKey::load_or_create(
+        &settings.data_dir,
+        Some(settings.master_key.as_str()),
+    )
+    .map_err(|e| StartError::Secrets(e.to_string()))?;
+    if key_source == ops_secrets::KeySource::Created {
+        tracing::warn!(
+            path = %settings.data_dir.join("master.key").display(),
+            "created the master key that seals secrets at rest; back it up"
+        );
+    }
     let sampler = Sampler::start(Duration::from_millis(settings.metrics_interval_ms))
         .map_err(|e| StartError::Sampler(e.to_string()))?;
     let limiter = Arc::new(LoginLimiter::new(LoginLimits {
@@ -96,6 +109,7 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         settings,
         db: db.clone(),
         limiter,
+        secrets,
         sampler,
         leptos,
     };

@@ -9,12 +9,14 @@ use ops_auth::LoginLimiter;
 use ops_config::Settings;
 use ops_db::Db;
 use ops_monitoring::Sampler;
+use ops_secrets::MasterKey;
 
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub limiter: Arc<LoginLimiter>,
+    pub secrets: MasterKey,
     pub sampler: Sampler,
     pub leptos: LeptosOptions,
 }
@@ -29,6 +31,7 @@ impl AppState {
         UiState {
             db: self.db.clone(),
             limiter: self.limiter.clone(),
+            secrets: self.secrets.clone(),
             sampler: self.sampler.clone(),
             session_absolute_ms: self.session_absolute_ms(),
         }

@@ -4,5 +4,6 @@ pub mod account;
 pub mod admin;
 pub mod dashboard;
 pub mod login;
+pub mod login_mfa;
 pub mod not_found;
 pub mod setup;

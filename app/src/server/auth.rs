@@ -13,14 +13,49 @@ pub async fn current_user() -> Result<Option<Me>, ApiError> {
     Ok(Some(user.me()))
 }
 
-/// Signs in and sends the browser on to `next` (a local path) or the dashboard.
+/// Signs in and sends the browser on to `next` (a local path) or the dashboard; to the
+/// second-factor page first when the account has one.
 #[server(prefix = "/api/ui", endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    use ops_auth::login::LoginOutcome;
     let st = state()?;
     let ip = client_ip();
-    let user =
-        ops_auth::login::login(&st.db, &st.limiter, &email, &password, ip.as_deref()).await?;
-    ops_auth::sessions::sign_in(&session()?, &user, ip.as_deref(), user_agent().as_deref()).await?;
+    let session = session()?;
+    match ops_auth::login::login(&st.db, &st.limiter, &email, &password, ip.as_deref()).await? {
+        LoginOutcome::SignedIn(user) => {
+            ops_auth::sessions::sign_in(&session, &user, ip.as_deref(), user_agent().as_deref())
+                .await?;
+            leptos_axum::redirect(&safe_next(next));
+        }
+        LoginOutcome::SecondFactor(user) => {
+            ops_auth::sessions::begin_pending(&session, &user).await?;
+            let next = safe_next(next);
+            leptos_axum::redirect(&format!(
+                "/login/mfa?next={}",
+                crate::components::format::encode(&next)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The second step: a code from the app or a recovery code; then on to `next`.
+#[server(prefix = "/api/ui", endpoint = "login_mfa")]
+pub async fn login_mfa(code: String, next: Option<String>) -> Result<(), ApiError> {
+    let st = state()?;
+    let ip = client_ip();
+    let session = session()?;
+    let user_id = ops_auth::sessions::pending_user(&session).await?;
+    let user = ops_auth::login::second_step(
+        &st.db,
+        &st.secrets,
+        &st.limiter,
+        &user_id,
+        &code,
+        ip.as_deref(),
+    )
+    .await?;
+    ops_auth::sessions::sign_in(&session, &user, ip.as_deref(), user_agent().as_deref()).await?;
     leptos_axum::redirect(&safe_next(next));
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod mfa;
 pub mod system;
 
 #[cfg(feature = "ssr")]
@@ -17,6 +18,7 @@ pub use ssr::UiState;
 pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/me", None),
     ("/api/ui/login", None),
+    ("/api/ui/login_mfa", None),
     ("/api/ui/logout", Some("")),
     ("/api/ui/setup_state", None),
     ("/api/ui/create_admin", None),
@@ -33,6 +35,14 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/end_session", Some("account_read")),
     ("/api/ui/end_other_sessions", Some("account_read")),
     ("/api/ui/metrics_snapshot", Some("system_read")),
+    ("/api/ui/get_mfa_status", Some("account_read")),
+    ("/api/ui/start_totp", Some("account_read")),
+    ("/api/ui/enable_totp", Some("account_read")),
+    ("/api/ui/disable_totp", Some("account_read")),
+    ("/api/ui/new_recovery_codes", Some("account_read")),
+    ("/api/ui/reset_user_mfa", Some("users_manage")),
+    ("/api/ui/get_mfa_policy", Some("users_read")),
+    ("/api/ui/save_mfa_policy", Some("users_manage")),
     ("/api/ui/list_users", Some("users_read")),
     ("/api/ui/users_summary", Some("users_read")),
     ("/api/ui/get_user_detail", Some("users_read")),

@@ -16,6 +16,7 @@ use tower_sessions::Session;
 pub struct UiState {
     pub db: Db,
     pub limiter: Arc<LoginLimiter>,
+    pub secrets: ops_secrets::MasterKey,
     pub sampler: Sampler,
     pub session_absolute_ms: i64,
 }

@@ -157,6 +157,7 @@ pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<Aut
         },
         ip: ip.map(str::to_string),
         impersonator_id: None,
+        mfa_missing: false,
     })
 }
 

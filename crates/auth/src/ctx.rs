@@ -24,12 +24,17 @@ pub struct AuthCtx {
     pub ip: Option<String>,
     /// The administrator acting as this user, during impersonation.
     pub impersonator_id: Option<String>,
+    /// The role requires two-factor sign-in and this account has none yet: until it is set
+    /// up, only the account's own pages (`account_read`) are open.
+    pub mfa_missing: bool,
 }
 
 impl AuthCtx {
     /// The one permission check.
     pub fn require(&self, permission: Permission) -> Result<(), AuthError> {
-        if self.role.has(permission) {
+        if self.mfa_missing && permission != Permission::AccountRead {
+            Err(AuthError::MfaRequired)
+        } else if self.role.has(permission) {
             Ok(())
         } else {
             Err(AuthError::Forbidden(permission.as_str()))

@@ -28,6 +28,8 @@ pub enum AuthError {
     Conflict(String),
     #[error("the setup link is unknown, used or expired")]
     SetupTokenInvalid,
+    #[error("your role requires two-factor sign-in: set it up under Account → Security first")]
+    MfaRequired,
     #[error("database: {0}")]
     Db(#[from] DbError),
     #[error("internal: {0}")]
@@ -60,6 +62,7 @@ impl AuthError {
             AuthError::NotFound(_) => ErrorCode::NotFound,
             AuthError::Conflict(_) => ErrorCode::Conflict,
             AuthError::SetupTokenInvalid => ErrorCode::SetupTokenInvalid,
+            AuthError::MfaRequired => ErrorCode::MfaRequired,
             AuthError::Db(_) | AuthError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -12,6 +12,7 @@ mod error;
 pub mod http;
 mod limiter;
 pub mod login;
+pub mod mfa;
 pub mod notifications;
 pub mod password;
 pub mod profile;

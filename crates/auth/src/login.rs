@@ -1,13 +1,119 @@
-//! Password sign-in: input bounds, rate limits, verification, audit.
+//! Password sign-in: input bounds, rate limits, verification, the second factor when the
+//! account has one, audit.
 
 use ops_db::{AuditRecord, Db, now_ms, record_audit};
+use ops_secrets::MasterKey;
 
 use crate::users::Email;
-use crate::{AuthError, LoginLimiter, User, password, users};
+use crate::{AuthError, LoginLimiter, User, mfa, password, users};
 
-/// Checks the credentials. On success the caller starts the session ([`crate::sessions::sign_in`]).
-/// Every attempt that reaches the check, failed or not, leaves an audit row; the password never does.
+/// What a correct password leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Signed in: start the session ([`crate::sessions::sign_in`]).
+    SignedIn(User),
+    /// The account has a second factor: keep the user pending
+    /// ([`crate::sessions::begin_pending`]) until [`second_step`] succeeds.
+    SecondFactor(User),
+}
+
+/// Checks the credentials. Every attempt that reaches the check, failed or not, leaves an
+/// audit row; the password never does.
 pub async fn login(
+    db: &Db,
+    limiter: &LoginLimiter,
+    email: &str,
+    pw: &str,
+    ip: Option<&str>,
+) -> Result<LoginOutcome, AuthError> {
+    let user = check_password(db, limiter, email, pw, ip).await?;
+    if mfa::totp_enabled(db, &user.id).await? {
+        return Ok(LoginOutcome::SecondFactor(user));
+    }
+    Ok(LoginOutcome::SignedIn(
+        complete(db, user, ip, "password").await?,
+    ))
+}
+
+/// The second step for a pending user: a TOTP or recovery code, limited like passwords.
+pub async fn second_step(
+    db: &Db,
+    key: &MasterKey,
+    limiter: &LoginLimiter,
+    user_id: &str,
+    code: &str,
+    ip: Option<&str>,
+) -> Result<User, AuthError> {
+    let user = users::find_by_id(db, user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or(AuthError::Unauthenticated)?;
+    let account = format!("mfa:{}", user.email);
+    limiter
+        .begin(&account, ip)
+        .map_err(|retry_after| AuthError::RateLimited { retry_after })?;
+    match mfa::second_factor(db, key, &user, code).await {
+        Ok(method) => {
+            limiter.succeeded(&account, ip);
+            complete(db, user, ip, method).await
+        }
+        Err(e) => {
+            let mut tx = db.begin().await?;
+            record_audit(
+                &mut tx,
+                AuditRecord {
+                    actor_id: Some(&user.id),
+                    action: "auth.login_failed",
+                    target: Some(&user.id),
+                    target_label: Some(user.email.as_str()),
+                    ip,
+                    detail: Some("second factor"),
+                    ..AuditRecord::default()
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Err(e)
+        }
+    }
+}
+
+/// Records a completed sign-in (`method`: password, password+totp, oidc:…).
+pub async fn complete(
+    db: &Db,
+    user: User,
+    ip: Option<&str>,
+    method: &str,
+) -> Result<User, AuthError> {
+    let now = now_ms();
+    let detail = format!("method={method}");
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            actor_id: Some(&user.id),
+            action: "auth.login",
+            target: Some(&user.id),
+            target_label: Some(user.email.as_str()),
+            ip,
+            detail: Some(&detail),
+            ..AuditRecord::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(User {
+        last_login_at: Some(now),
+        ..user
+    })
+}
+
+async fn check_password(
     db: &Db,
     limiter: &LoginLimiter,
     email: &str,
@@ -34,36 +140,13 @@ pub async fn login(
         .and_then(|u| u.password_hash.as_deref());
     let ok = pw.len() <= 4 * ops_types::PASSWORD_MAX_LEN && password::verify(pw, hash).await;
 
-    let mut tx = db.begin().await?;
     match (ok, user) {
         (true, Some(user)) => {
-            let now = now_ms();
-            sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(&user.id)
-                .execute(&mut *tx)
-                .await?;
-            record_audit(
-                &mut tx,
-                AuditRecord {
-                    actor_id: Some(&user.id),
-                    action: "auth.login",
-                    target: Some(&user.id),
-                    target_label: Some(user.email.as_str()),
-                    ip,
-                    detail: Some("method=password"),
-                    ..AuditRecord::default()
-                },
-            )
-            .await?;
-            tx.commit().await?;
             limiter.succeeded(account, ip);
-            Ok(User {
-                last_login_at: Some(now),
-                ..user
-            })
+            Ok(user)
         }
         (_, user) => {
+            let mut tx = db.begin().await?;
             let detail = format!("email={account}");
             record_audit(
                 &mut tx,

@@ -11,6 +11,11 @@ pub const USER_ID: &str = "user_id";
 pub const AUTH_AT: &str = "auth_at";
 pub const IP: &str = "ip";
 pub const USER_AGENT: &str = "user_agent";
+/// A user who gave the right password and still owes the second factor, and since when.
+const PENDING_USER: &str = "pending_user";
+const PENDING_AT: &str = "pending_at";
+/// How long the second step may take.
+const PENDING_MS: i64 = 5 * 60_000;
 /// When the session was last marked active; refreshed at most once a minute, which also
 /// pushes the idle expiry forward (the store writes the row only when the session changes).
 pub const SEEN_AT: &str = "seen_at";
@@ -28,6 +33,7 @@ pub async fn sign_in(
     user_agent: Option<&str>,
 ) -> Result<(), AuthError> {
     session.cycle_id().await.map_err(internal)?;
+    clear_pending(session).await?;
     session.insert(USER_ID, &user.id).await.map_err(internal)?;
     session.insert(AUTH_AT, now_ms()).await.map_err(internal)?;
     if let Some(ip) = ip {
@@ -36,6 +42,46 @@ pub async fn sign_in(
     if let Some(ua) = user_agent {
         session.insert(USER_AGENT, ua).await.map_err(internal)?;
     }
+    Ok(())
+}
+
+/// Marks the session as waiting for `user`'s second factor (a new id; nobody is signed in yet).
+pub async fn begin_pending(session: &Session, user: &User) -> Result<(), AuthError> {
+    session.cycle_id().await.map_err(internal)?;
+    session
+        .insert(PENDING_USER, &user.id)
+        .await
+        .map_err(internal)?;
+    session
+        .insert(PENDING_AT, now_ms())
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// The user waiting for their second factor in this session, if the wait has not expired.
+pub async fn pending_user(session: &Session) -> Result<String, AuthError> {
+    let user = session
+        .get::<String>(PENDING_USER)
+        .await
+        .map_err(internal)?;
+    let at = session
+        .get::<i64>(PENDING_AT)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
+    match user {
+        Some(u) if now_ms() - at < PENDING_MS => Ok(u),
+        _ => Err(AuthError::invalid(
+            "code",
+            "the sign-in has expired; enter your password again",
+        )),
+    }
+}
+
+async fn clear_pending(session: &Session) -> Result<(), AuthError> {
+    session.remove_value(PENDING_USER).await.map_err(internal)?;
+    session.remove_value(PENDING_AT).await.map_err(internal)?;
     Ok(())
 }
 
@@ -97,6 +143,7 @@ pub async fn resolve(
         session.insert(SEEN_AT, now).await.map_err(internal)?;
     }
     let session_id = session.id().map(|id| id.to_string()).unwrap_or_default();
+    let mfa_missing = crate::mfa::enrolment_missing(db, &user).await?;
     Ok(AuthCtx {
         user_id: user.id,
         email: user.email,
@@ -108,6 +155,7 @@ pub async fn resolve(
         },
         ip: ip.map(str::to_string),
         impersonator_id: None,
+        mfa_missing,
     })
 }
 

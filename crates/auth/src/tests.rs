@@ -40,6 +40,7 @@ async fn user(db: &Db, email: &str, role: Role) -> AuthCtx {
         },
         ip: Some("127.0.0.9".into()),
         impersonator_id: None,
+        mfa_missing: false,
     }
 }
 
@@ -69,7 +70,7 @@ async fn users_and_login_on_every_backend() {
             "{backend:?}: {dup:?}"
         );
 
-        let ok = login::login(
+        let outcome = login::login(
             &db,
             &lim,
             "ALICE@example.com",
@@ -78,6 +79,9 @@ async fn users_and_login_on_every_backend() {
         )
         .await
         .unwrap();
+        let login::LoginOutcome::SignedIn(ok) = outcome else {
+            panic!("no second factor configured: {outcome:?}");
+        };
         assert!(ok.last_login_at.is_some());
         let bad = login::login(
             &db,

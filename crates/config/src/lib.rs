@@ -40,6 +40,9 @@ pub struct Settings {
     pub metrics_interval_ms: u64,
     /// Log filter, e.g. `info` or `ops_center=debug,info`.
     pub log: String,
+    /// Base64 of the 32-byte key that seals secrets at rest. Empty: `<data_dir>/master.key`,
+    /// created on first run. Never shown by `Debug`.
+    pub master_key: String,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             trust_proxy_headers: false,
             metrics_interval_ms: 1000,
             log: "info".into(),
+            master_key: String::new(),
         }
     }
 }
@@ -229,6 +233,11 @@ metrics_interval_ms = 1000
 
 # Log filter (tracing EnvFilter syntax).
 log = "info"
+
+# The key that seals secrets at rest (SMTP and SSO client secrets, two-factor seeds), as
+# base64 of 32 bytes. Empty: <data_dir>/master.key, created on first run with mode 0600.
+# Back it up: without it those secrets cannot be read. Prefer OPS_MASTER_KEY to this file.
+master_key = ""
 "#;
 
 #[cfg(test)]

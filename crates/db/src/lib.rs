@@ -7,6 +7,7 @@
 
 mod audit;
 mod pool;
+mod settings;
 pub mod sql;
 pub mod testing;
 
@@ -15,6 +16,7 @@ pub use audit::{
     seal_unchained, verify_chain,
 };
 pub use pool::{Backend, Db, DbError};
+pub use settings::{get_setting, put_setting};
 pub use sqlx::{AnyConnection, Row, any::AnyRow};
 
 /// Current time as unix milliseconds.

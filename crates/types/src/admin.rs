@@ -59,6 +59,8 @@ pub struct UserDetail {
     pub password_changed_at: Option<i64>,
     pub active_sessions: i64,
     pub active_api_keys: i64,
+    /// Two-factor sign-in is on.
+    pub mfa_enabled: bool,
     /// Permission names the role grants.
     pub permissions: Vec<String>,
 }

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The setup link is unknown, used or expired.
     SetupTokenInvalid,
+    /// The role requires two-factor sign-in and this account has not set it up yet.
+    MfaRequired,
     /// Something failed on our side; details are in the log under the request id.
     Internal,
     Unavailable,
@@ -38,7 +40,10 @@ impl ErrorCode {
             ErrorCode::BadRequest => 400,
             ErrorCode::Validation => 422,
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::Forbidden | ErrorCode::CrossOrigin | ErrorCode::SetupTokenInvalid => 403,
+            ErrorCode::Forbidden
+            | ErrorCode::CrossOrigin
+            | ErrorCode::SetupTokenInvalid
+            | ErrorCode::MfaRequired => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,
@@ -59,6 +64,7 @@ impl ErrorCode {
             ErrorCode::Conflict => "conflict",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::SetupTokenInvalid => "setup_token_invalid",
+            ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }

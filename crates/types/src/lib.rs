@@ -8,6 +8,7 @@ mod audit;
 mod dto;
 mod error;
 mod metrics;
+mod mfa;
 mod password;
 mod role;
 mod time;
@@ -18,6 +19,7 @@ pub use audit::*;
 pub use dto::*;
 pub use error::{ApiError, ErrorCode};
 pub use metrics::*;
+pub use mfa::*;
 pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,
 };

@@ -59,7 +59,7 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
 
     let path = req.uri().path();
     if req.method() == Method::GET && is_page(path) {
-        let public = path == "/login" || path == "/setup";
+        let public = path == "/login" || path == "/login/mfa" || path == "/setup";
         if resolved.is_err() && !public {
             let next = req
                 .uri()
@@ -70,6 +70,10 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
         }
         if resolved.is_ok() && path == "/login" {
             return Redirect::to("/").into_response();
+        }
+        // A role that requires two-factor sign-in: nothing else until it is set up.
+        if resolved.as_ref().is_ok_and(|c| c.mfa_missing) && path != "/account/security" {
+            return Redirect::to("/account/security").into_response();
         }
     }
 

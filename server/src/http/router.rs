@@ -55,10 +55,16 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::auth::logout))
         .routes(routes!(v1::auth::me))
         .routes(routes!(v1::auth::session))
+        .routes(routes!(v1::auth::mfa_verify))
         // the caller's own account
         .routes(routes!(v1::profile::get, v1::profile::update))
         .routes(routes!(v1::profile::change_password))
         .routes(routes!(v1::profile::password_policy))
+        .routes(routes!(v1::mfa::status))
+        .routes(routes!(v1::mfa::setup))
+        .routes(routes!(v1::mfa::enable))
+        .routes(routes!(v1::mfa::disable))
+        .routes(routes!(v1::mfa::recovery_codes))
         .routes(routes!(
             v1::profile::notifications_get,
             v1::profile::notifications_put
@@ -91,6 +97,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(routes!(v1::admin::users::suspend))
         .routes(routes!(v1::admin::users::activate))
+        .routes(routes!(v1::mfa::admin_reset))
+        .routes(routes!(v1::mfa::policy, v1::mfa::set_policy))
         .routes(routes!(
             v1::admin::sessions::list,
             v1::admin::sessions::revoke_all

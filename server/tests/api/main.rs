@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod errors;
 mod helpers;
+mod mfa;
 mod pages;
 mod routes;
 mod sessions;

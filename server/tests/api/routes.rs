@@ -197,6 +197,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         }
         "/api/ui/update_user" => r#"{"id":"00000000-0000-7000-8000-000000000000","input":{}}"#,
         "/api/ui/apply_bulk" => r#"{"action":"suspend","input":{"ids":[]}}"#,
+        "/api/ui/save_mfa_policy" => r#"{"input":{"required_roles":[]}}"#,
         _ => "",
     };
     if !json.is_empty() {
@@ -210,10 +211,15 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         }
         "/api/ui/create_api_key" => "name=walk",
         "/api/ui/set_user_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
+        "/api/ui/login_mfa"
+        | "/api/ui/enable_totp"
+        | "/api/ui/disable_totp"
+        | "/api/ui/new_recovery_codes" => "code=000000",
         "/api/ui/revoke_api_key"
         | "/api/ui/end_session"
         | "/api/ui/get_user_detail"
         | "/api/ui/delete_user"
+        | "/api/ui/reset_user_mfa"
         | "/api/ui/user_sessions"
         | "/api/ui/end_user_sessions" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/audit_events" | "/api/ui/audit_figures" => "query[limit]=10",

@@ -1,8 +1,9 @@
-//! `/account/security`: your password and where you are signed in.
+//! `/account/security`: your password, two-factor sign-in and where you are signed in.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::mfa::MfaCard;
 use super::password::PasswordCard;
 use super::sessions::SessionsCard;
 use crate::components::alert::ErrorBox;
@@ -22,6 +23,7 @@ pub fn SecurityPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <MfaCard />
         <SessionsCard />
     }
 }

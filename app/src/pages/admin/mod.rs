@@ -1,6 +1,7 @@
 //! Administration pages.
 
 pub mod audit;
+mod mfa_policy;
 mod user_create;
 pub mod user_detail;
 pub mod users;

@@ -12,6 +12,7 @@ use crate::components::shell::CurrentUser;
 use crate::server::admin::{
     DeleteUser, EndUserSessions, SetUserSuspended, UpdateUser, get_user_detail, user_sessions,
 };
+use crate::server::mfa::ResetUserMfa;
 
 #[component]
 pub fn UserDetailPage() -> impl IntoView {
@@ -56,6 +57,9 @@ fn Detail(
     let u = d.user.clone();
     let role = RwSignal::new(u.role.as_str().to_string());
     let remove = ServerAction::<DeleteUser>::new();
+    let reset_mfa = ServerAction::<ResetUserMfa>::new();
+    let mfa_on = d.mfa_enabled;
+    let id4 = u.id.clone();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(_)) = remove.value().get() {
@@ -77,6 +81,7 @@ fn Detail(
                 <dt>"Language, time zone"</dt><dd>{format!("{}, {}", d.locale, d.timezone)}</dd>
                 <dt>"Active sessions"</dt><dd>{d.active_sessions}</dd>
                 <dt>"Active API keys"</dt><dd>{d.active_api_keys}</dd>
+                <dt>"Two-factor sign-in"</dt><dd data-testid="user-mfa">{if d.mfa_enabled { "on" } else { "off" }}</dd>
             </dl>
             <h3>"Permissions"</h3>
             <ul class="chips">{d.permissions.iter().map(|p| view! { <li class="chip">{p.replace('_', " ")}</li> }).collect_view()}</ul>
@@ -103,6 +108,13 @@ fn Detail(
                                 }
                             }>"Suspend"</button> }.into_any()
                         }}
+                        {mfa_on.then(|| view! {
+                            <button class="button" data-testid="user-mfa-reset" on:click=move |_| {
+                                if confirm("Remove this user's second factor? Do this only after checking who is asking; they are signed out and can sign in with their password alone.") {
+                                    reset_mfa.dispatch(ResetUserMfa { id: id4.clone() });
+                                }
+                            }>"Reset two-factor"</button>
+                        })}
                         <button class="button danger" data-testid="user-delete" on:click=move |_| {
                             if confirm(&format!("Delete {email}? Their sessions, API keys, preferences and avatar are removed; audit events about them are kept.")) {
                                 remove.dispatch(DeleteUser { id: id3.clone() });
@@ -111,6 +123,10 @@ fn Detail(
                     </div>
                 </div>
                 {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e /> })}
+                {move || reset_mfa.value().get().map(|r| match r {
+                    Ok(()) => view! { <div class="alert success" data-testid="user-mfa-reset-done">"Two-factor sign-in removed; the user was signed out."</div> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                })}
             </section>
         })}
         <UserSessions id=u.id.clone() can_manage=can_manage />

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use ops_types::{BulkUsers, Permission, Role, UserPage, UserQuery};
 
+use super::mfa_policy::MfaPolicyCard;
 use super::user_create::CreateUserCard;
 use super::users_summary::Summary;
 use crate::browser::confirm;
@@ -187,6 +188,7 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        {can_manage.then(|| view! { <MfaPolicyCard /> })}
     }
 }
 

@@ -154,6 +154,7 @@ pub async fn detail(db: &Db, ctx: &AuthCtx, user_id: &str) -> Result<UserDetail,
         password_changed_at: p.password_changed_at,
         active_sessions,
         active_api_keys,
+        mfa_enabled: crate::mfa::totp_enabled(db, user_id).await?,
     })
 }
 

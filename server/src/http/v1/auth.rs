@@ -3,16 +3,20 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ops_auth::login::LoginOutcome;
 use ops_auth::{AuthCtx, ClientIp, HttpError, User, login as login_service, sessions, users};
-use ops_types::{LoginForm, Me, SessionInfo};
+use ops_types::{LoginForm, Me, MfaChallenge, MfaCode, SessionInfo};
 use tower_sessions::Session;
 
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
-/// Sign in with email and password; sets the session cookie.
+/// Sign in with email and password; sets the session cookie. When the account has two-factor
+/// sign-in, the answer is 202 and `POST /api/v1/auth/mfa/verify` completes it.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginForm,
-    responses((status = 200, body = Me), (status = 401, description = "wrong email or password"),
+    responses((status = 200, body = Me), (status = 202, body = MfaChallenge, description = "send the second factor"),
+              (status = 401, description = "wrong email or password"),
               (status = 422, description = "a field is missing or malformed"),
               (status = 429, description = "too many failed attempts; see Retry-After")))]
 pub async fn login(
@@ -21,12 +25,48 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiJson(form): ApiJson<LoginForm>,
-) -> Result<Json<Me>, HttpError> {
-    let user = login_service::login(
+) -> Result<Response, HttpError> {
+    let outcome = login_service::login(
         &state.db,
         &state.limiter,
         &form.email,
         &form.password,
+        ip.as_deref(),
+    )
+    .await?;
+    match outcome {
+        LoginOutcome::SignedIn(user) => Ok(start_session(&session, &user, ip, &headers)
+            .await?
+            .into_response()),
+        LoginOutcome::SecondFactor(user) => {
+            sessions::begin_pending(&session, &user).await?;
+            let challenge = MfaChallenge {
+                mfa_required: true,
+                methods: vec!["totp".into(), "recovery_code".into()],
+            };
+            Ok((StatusCode::ACCEPTED, Json(challenge)).into_response())
+        }
+    }
+}
+
+/// The second step of sign-in: a code from the authenticator app, or a recovery code.
+#[utoipa::path(post, path = "/api/v1/auth/mfa/verify", tag = "auth", request_body = MfaCode,
+    responses((status = 200, body = Me), (status = 422, description = "wrong, expired or used code"),
+              (status = 429, description = "too many attempts; see Retry-After")))]
+pub async fn mfa_verify(
+    State(state): State<AppState>,
+    session: Session,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<MfaCode>,
+) -> Result<Json<Me>, HttpError> {
+    let user_id = sessions::pending_user(&session).await?;
+    let user = login_service::second_step(
+        &state.db,
+        &state.secrets,
+        &state.limiter,
+        &user_id,
+        &input.code,
         ip.as_deref(),
     )
     .await?;
