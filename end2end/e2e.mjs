@@ -18,7 +18,12 @@ let passed = 0, failed = 0;
 async function step(name, fn) {
   const t0 = Date.now();
   try { await fn(); passed++; console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
-  catch (e) { failed++; console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`); throw e; }
+  catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
+    if (pageErrors.length) console.log(`     browser errors:\n     ${pageErrors.join('\n     ')}`);
+    throw e;
+  }
 }
 function expect(cond, message) { if (!cond) throw new Error(message); }
 
@@ -182,6 +187,19 @@ try {
     await page.getByTestId('users-total').getByText('1 users').waitFor();
     await page.getByTestId('user-table').getByText('Grace Hopper').click();
     await page.waitForURL(/\/admin\/users\/[0-9a-f-]+$/);
+    await page.fill('[data-testid=impersonate-reason]', 'checking what Grace sees');
+    await page.click('[data-testid=impersonate]');
+    const banner = page.getByTestId('impersonation-banner');
+    await banner.waitFor();
+    expect((await banner.textContent()).includes('acting as grace@example.com'), 'banner names the user');
+    expect(await page.locator('nav >> text=Users').count() === 0, 'with the user\'s rights: no admin links');
+    await page.click('nav >> text=Profile');
+    await banner.waitFor();
+    await page.click('[data-testid=stop-impersonation]');
+    await page.waitForURL(/\/admin\/users\/[0-9a-f-]+$/);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.getByTestId('user-detail').waitFor();
+    expect(await banner.count() === 0, 'banner gone after stopping');
     await page.click('[data-testid=user-suspend]');
     await page.getByTestId('user-status').getByText('suspended').waitFor();
     await page.click('text=← All users');
@@ -192,6 +210,22 @@ try {
     await page.click('[data-testid=bulk-delete]');
     await page.getByTestId('bulk-result').getByText('1 done').waitFor();
     await page.getByTestId('users-empty').waitFor();
+  });
+
+  await step('admin imports users from CSV after a dry run', async () => {
+    await page.goto(server.base + '/admin/users');
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    const csv = 'email,display_name,role\nlin@example.com,Lin,developer\nmo@example.com,Mo,viewer\nbad-email,Nope,viewer\n';
+    await page.setInputFiles('[data-testid=import-file]', { name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByTestId('import-plan').getByText('2 to create').waitFor();
+    expect(await page.locator('[data-testid=import-rows] tr[data-action=error]').count() === 1, 'the bad row is shown');
+    await page.click('[data-testid=import-run]');
+    await page.getByTestId('import-done').getByText('2 created').waitFor();
+    expect(await page.getAttribute('[data-testid=import-progress]', 'data-status') === 'done', 'progress reached done');
+    const href = await page.getAttribute('[data-testid=import-report]', 'href');
+    const res = await page.request.get(server.base + href);
+    expect(res.status() === 200 && (await res.text()).includes('bad-email'), 'report downloads');
+    await page.getByTestId('user-table').getByText('lin@example.com').waitFor();
   });
 
   await step('sign out everywhere else ends a second browser', async () => {

@@ -15,6 +15,48 @@ mod imp {
         }
     }
 
+    /// Marks the page as interactive (`<html data-hydrated>`), for browser tests and CSS.
+    pub fn mark_hydrated() {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = el.set_attribute("data-hydrated", "");
+        }
+    }
+
+    /// Reads the file chosen in the `<input type=file>` that fired `ev`, then calls `done`
+    /// with its text (or an error message).
+    pub fn read_chosen_file(
+        ev: &leptos::ev::Event,
+        done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
+        let file = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        let Some(file) = file else {
+            return;
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+            done(match text {
+                Ok(v) => v
+                    .as_string()
+                    .ok_or_else(|| "the file is not text".to_string()),
+                Err(_) => Err("the file could not be read".to_string()),
+            });
+        });
+    }
+
+    /// A full page load of `path` (not a client-side route change).
+    pub fn go_to(path: &str) {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_href(path);
+        }
+    }
+
     pub fn confirm(message: &str) -> bool {
         web_sys::window()
             .and_then(|w| w.confirm_with_message(message).ok())
@@ -143,6 +185,12 @@ mod imp {
 #[cfg(not(feature = "hydrate"))]
 mod imp {
     pub fn copy_to_clipboard(_text: &str) {}
+    pub fn go_to(_path: &str) {}
+    pub fn read_chosen_file(
+        _ev: &leptos::ev::Event,
+        _done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
+    }
     pub fn confirm(_message: &str) -> bool {
         false
     }

@@ -185,7 +185,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 UserForCreate {
                     email,
                     display_name: name,
-                    password,
+                    password: Some(password),
                     role,
                 },
             )

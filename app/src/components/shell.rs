@@ -4,10 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use ops_types::{Me, Permission};
+use ops_types::{Impersonation, Me, Permission};
 
-use crate::browser::{current_theme, set_theme};
+use crate::browser::{current_theme, go_to, set_theme};
 use crate::components::alert::ErrorBox;
+use crate::components::format::datetime;
+use crate::server::admin::StopImpersonation;
 use crate::server::auth::{Logout, current_user};
 
 /// The signed-in user, provided to pages inside the shell.
@@ -28,6 +30,7 @@ pub fn Shell() -> impl IntoView {
                             <div class="layout" class:nav-open=move || nav_open.get()>
                                 <Sidebar user=user.clone() on_pick=move || nav_open.set(false) />
                                 <div class="main">
+                                    {user.impersonation.clone().map(|imp| view! { <ImpersonationBanner user=user.clone() imp=imp /> })}
                                     <Header user=user nav_open />
                                     <main class="content"><Outlet /></main>
                                 </div>
@@ -106,5 +109,26 @@ fn Header(user: Me, nav_open: RwSignal<bool>) -> impl IntoView {
                 <button type="submit" class="button secondary" data-testid="sign-out">"Sign out"</button>
             </ActionForm>
         </header>
+    }
+}
+
+/// Shown on every page while an administrator acts as this user, with the way back.
+#[component]
+fn ImpersonationBanner(user: Me, imp: Impersonation) -> impl IntoView {
+    let stop = ServerAction::<StopImpersonation>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = stop.value().get() {
+            // A full load, so the shell resolves the administrator again.
+            go_to(&path);
+        }
+    });
+    view! {
+        <div class="impersonation" role="status" data-testid="impersonation-banner">
+            <span>
+                {format!("You ({}) are acting as {} — reason: {}. Ends {}.", imp.admin_email, user.email, imp.reason, datetime(imp.until))}
+            </span>
+            <button class="button small" data-testid="stop-impersonation"
+                on:click=move |_| { stop.dispatch(StopImpersonation {}); }>"Stop acting as this user"</button>
+        </div>
     }
 }

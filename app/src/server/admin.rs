@@ -51,6 +51,25 @@ pub async fn delete_user(id: String) -> Result<UserDeleted, ApiError> {
     Ok(ops_auth::admin::change::delete(&state()?.db, &ctx, &id).await?)
 }
 
+#[server(prefix = "/api/ui", endpoint = "start_impersonation")]
+pub async fn start_impersonation(id: String, reason: String, minutes: i64) -> Result<(), ApiError> {
+    let ctx = ctx()?;
+    let input = ops_types::ImpersonationForStart {
+        reason,
+        minutes: Some(minutes),
+    };
+    ops_auth::impersonation::start(&state()?.db, &super::ssr::session()?, &ctx, &id, input).await?;
+    Ok(())
+}
+
+/// Ends the impersonation; answers the user's page in the console, to go back to.
+#[server(prefix = "/api/ui", endpoint = "stop_impersonation")]
+pub async fn stop_impersonation() -> Result<String, ApiError> {
+    let ctx = ctx()?;
+    ops_auth::impersonation::stop(&state()?.db, &super::ssr::session()?, &ctx).await?;
+    Ok(format!("/admin/users/{}", ctx.user_id))
+}
+
 /// `action`: `assign_role`, `suspend` or `delete`.
 #[server(prefix = "/api/ui", endpoint = "apply_bulk", input = Json)]
 pub async fn apply_bulk(action: String, input: BulkUsers) -> Result<Vec<BulkOutcome>, ApiError> {
@@ -71,6 +90,15 @@ pub async fn apply_bulk(action: String, input: BulkUsers) -> Result<Vec<BulkOutc
     Ok(run(&state()?.db, &ctx, action, input).await?)
 }
 
+#[server(prefix = "/api/ui", endpoint = "user_activity")]
+pub async fn user_activity(
+    id: String,
+    before: Option<i64>,
+) -> Result<ops_types::AuditPage, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::query::activity(&state()?.db, &ctx, &id, before, Some(50)).await?)
+}
+
 #[server(prefix = "/api/ui", endpoint = "user_sessions")]
 pub async fn user_sessions(id: String) -> Result<Vec<SessionView>, ApiError> {
     let ctx = ctx()?;
@@ -82,4 +110,24 @@ pub async fn user_sessions(id: String) -> Result<Vec<SessionView>, ApiError> {
 pub async fn end_user_sessions(id: String, session: Option<String>) -> Result<Revoked, ApiError> {
     let ctx = ctx()?;
     Ok(ops_auth::devices::revoke_for_user(&state()?.db, &ctx, &id, session.as_deref()).await?)
+}
+
+/// What importing this CSV would do; nothing changes.
+#[server(prefix = "/api/ui", endpoint = "plan_import", input = Json)]
+pub async fn plan_import(csv: String) -> Result<ops_types::ImportReport, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::import::dry_run(&state()?.db, &ctx, &csv).await?)
+}
+
+/// Starts the import; progress streams from `/api/v1/stream/imports/{id}`.
+#[server(prefix = "/api/ui", endpoint = "run_import", input = Json)]
+pub async fn run_import(csv: String) -> Result<ops_types::ImportJob, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::import::start(&state()?.db, &ctx, &csv).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "import_status")]
+pub async fn import_status(id: String) -> Result<ops_types::ImportJob, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::admin::import::job(&state()?.db, &ctx, &id).await?)
 }

@@ -9,8 +9,7 @@ use ops_types::{ApiError, Me, SessionInfo};
 #[server(prefix = "/api/ui", endpoint = "me")]
 pub async fn current_user() -> Result<Option<Me>, ApiError> {
     let Ok(ctx) = ctx() else { return Ok(None) };
-    let user = ops_auth::users::me(&state()?.db, &ctx).await?;
-    Ok(Some(user.me()))
+    Ok(Some(ops_auth::users::me(&state()?.db, &ctx).await?))
 }
 
 /// Signs in and sends the browser on to `next` (a local path) or the dashboard; to the

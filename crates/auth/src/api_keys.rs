@@ -30,6 +30,7 @@ pub async fn create(
     input: ApiKeyForCreate,
 ) -> Result<ApiKeyCreated, AuthError> {
     ctx.require(Permission::AccountWrite)?;
+    ctx.not_impersonated("create API keys")?;
     let name = input.name.trim().to_string();
     if name.is_empty() {
         return Err(AuthError::invalid("name", "give the key a name"));
@@ -156,7 +157,7 @@ pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<Aut
             key_id: key_id.to_string(),
         },
         ip: ip.map(str::to_string),
-        impersonator_id: None,
+        impersonation: None,
         mfa_missing: false,
     })
 }

@@ -19,6 +19,7 @@ fn validate(q: &AuditQuery) -> Result<(), AuthError> {
         ("actor", &q.actor),
         ("action", &q.action),
         ("target", &q.target),
+        ("subject", &q.subject),
         ("org_id", &q.org_id),
         ("ip", &q.ip),
     ] {
@@ -37,6 +38,11 @@ pub async fn list(db: &Db, ctx: &AuthCtx, q: &AuditQuery) -> Result<AuditPage, A
     if !(1..=500).contains(&limit) {
         return Err(AuthError::invalid("limit", "must be between 1 and 500"));
     }
+    page(db, q, limit).await
+}
+
+/// Up to `limit` events older than `q.before`, with the cursor of the next page when full.
+pub(crate) async fn page(db: &Db, q: &AuditQuery, limit: i64) -> Result<AuditPage, AuthError> {
     let events = ops_db::list_audit(db, q, limit).await?;
     let next_before = match events.last() {
         Some(e) if events.len() as i64 == limit => Some(e.seq),

@@ -12,11 +12,7 @@ pub async fn change_password(
     input: PasswordChange,
 ) -> Result<Revoked, AuthError> {
     ctx.require(Permission::AccountRead)?;
-    if ctx.impersonator_id.is_some() {
-        return Err(AuthError::Conflict(
-            "an administrator acting as this user cannot change their password".into(),
-        ));
-    }
+    ctx.not_impersonated("change their password")?;
     let current: Option<String> = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(&ctx.user_id)
         .fetch_one(db.pool())
@@ -67,10 +63,8 @@ pub async fn change_password(
     record_audit(
         &mut tx,
         AuditRecord {
-            target: Some(&ctx.user_id),
-            target_label: Some(&ctx.email),
             detail: Some(&detail),
-            ..ctx.audit("user.password_change")
+            ..ctx.audit_self("user.password_change")
         },
     )
     .await?;

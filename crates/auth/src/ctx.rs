@@ -1,7 +1,7 @@
 //! `AuthCtx`: who is calling, resolved once per request.
 
 use ops_db::AuditRecord;
-use ops_types::{Permission, Role};
+use ops_types::{Impersonation, Permission, Role};
 
 use crate::AuthError;
 
@@ -22,8 +22,8 @@ pub struct AuthCtx {
     pub role: Role,
     pub method: AuthMethod,
     pub ip: Option<String>,
-    /// The administrator acting as this user, during impersonation.
-    pub impersonator_id: Option<String>,
+    /// Set while an administrator acts as this user: who, why, until when.
+    pub impersonation: Option<Impersonation>,
     /// The role requires two-factor sign-in and this account has none yet: until it is set
     /// up, only the account's own pages (`account_read`) are open.
     pub mfa_missing: bool,
@@ -41,11 +41,30 @@ impl AuthCtx {
         }
     }
 
+    /// Refuses changes to credentials while an administrator acts as this user.
+    pub fn not_impersonated(&self, what: &str) -> Result<(), AuthError> {
+        match &self.impersonation {
+            Some(_) => Err(AuthError::Conflict(format!(
+                "an administrator acting as this user cannot {what}"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// An audit record of `action` by this caller on their own account.
+    pub fn audit_self<'a>(&'a self, action: &'a str) -> AuditRecord<'a> {
+        AuditRecord {
+            target: Some(&self.user_id),
+            target_label: Some(&self.email),
+            ..self.audit(action)
+        }
+    }
+
     /// An audit record of `action` by this caller (actor, impersonator and IP filled in).
     pub fn audit<'a>(&'a self, action: &'a str) -> AuditRecord<'a> {
         AuditRecord {
             actor_id: Some(&self.user_id),
-            impersonator_id: self.impersonator_id.as_deref(),
+            impersonator_id: self.impersonation.as_ref().map(|i| i.admin_id.as_str()),
             action,
             ip: self.ip.as_deref(),
             ..AuditRecord::default()

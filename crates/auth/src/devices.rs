@@ -161,11 +161,7 @@ pub async fn revoke_mine(db: &Db, ctx: &AuthCtx, handle_: &str) -> Result<Revoke
         return Err(AuthError::NotFound("session"));
     }
     let mut tx = db.begin().await?;
-    let rec = AuditRecord {
-        target: Some(&ctx.user_id),
-        target_label: Some(&ctx.email),
-        ..ctx.audit("session.revoke")
-    };
+    let rec = ctx.audit_self("session.revoke");
     let revoked = end(&mut tx, &ctx.user_id, &ids, rec).await?;
     tx.commit().await?;
     Ok(Revoked { revoked })
@@ -182,11 +178,7 @@ pub async fn revoke_others(db: &Db, ctx: &AuthCtx) -> Result<Revoked, AuthError>
         .filter(|id| Some(id.as_str()) != current)
         .collect();
     let mut tx = db.begin().await?;
-    let rec = AuditRecord {
-        target: Some(&ctx.user_id),
-        target_label: Some(&ctx.email),
-        ..ctx.audit("session.revoke_others")
-    };
+    let rec = ctx.audit_self("session.revoke_others");
     let revoked = end(&mut tx, &ctx.user_id, &ids, rec).await?;
     tx.commit().await?;
     Ok(Revoked { revoked })

@@ -10,6 +10,7 @@ mod ctx;
 pub mod devices;
 mod error;
 pub mod http;
+pub mod impersonation;
 mod limiter;
 pub mod login;
 pub mod mfa;

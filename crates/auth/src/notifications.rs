@@ -116,10 +116,8 @@ pub async fn put(
     record_audit(
         &mut tx,
         AuditRecord {
-            target: Some(&ctx.user_id),
-            target_label: Some(&ctx.email),
             detail: Some(&detail),
-            ..ctx.audit("user.notifications_update")
+            ..ctx.audit_self("user.notifications_update")
         },
     )
     .await?;

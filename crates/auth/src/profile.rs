@@ -131,10 +131,8 @@ pub async fn update(db: &Db, ctx: &AuthCtx, input: ProfileForUpdate) -> Result<P
     record_audit(
         &mut tx,
         AuditRecord {
-            target: Some(&ctx.user_id),
-            target_label: Some(&ctx.email),
             detail: Some(&detail),
-            ..ctx.audit("user.profile_update")
+            ..ctx.audit_self("user.profile_update")
         },
     )
     .await?;

@@ -1,7 +1,7 @@
 //! Browser sessions on top of tower-sessions: sign-in (with id rotation), sign-out, and
 //! resolving the cookie to an `AuthCtx` with idle and absolute expiry.
 
-use ops_db::{AuditRecord, Db, now_ms, record_audit};
+use ops_db::{Db, now_ms, record_audit};
 use ops_types::{Permission, SessionInfo};
 use tower_sessions::Session;
 
@@ -93,15 +93,7 @@ pub async fn sign_out(db: &Db, session: &Session, ctx: &AuthCtx) -> Result<(), A
     }
     session.flush().await.map_err(internal)?;
     let mut tx = db.begin().await?;
-    record_audit(
-        &mut tx,
-        AuditRecord {
-            target: Some(&ctx.user_id),
-            target_label: Some(&ctx.email),
-            ..ctx.audit("auth.logout")
-        },
-    )
-    .await?;
+    record_audit(&mut tx, ctx.audit_self("auth.logout")).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -144,7 +136,7 @@ pub async fn resolve(
     }
     let session_id = session.id().map(|id| id.to_string()).unwrap_or_default();
     let mfa_missing = crate::mfa::enrolment_missing(db, &user).await?;
-    Ok(AuthCtx {
+    let ctx = AuthCtx {
         user_id: user.id,
         email: user.email,
         display_name: user.display_name,
@@ -154,9 +146,13 @@ pub async fn resolve(
             session_id,
         },
         ip: ip.map(str::to_string),
-        impersonator_id: None,
+        impersonation: None,
         mfa_missing,
-    })
+    };
+    if mfa_missing {
+        return Ok(ctx);
+    }
+    crate::impersonation::apply(db, session, ctx).await
 }
 
 /// Describes how the caller is signed in.

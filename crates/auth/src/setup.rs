@@ -84,7 +84,7 @@ pub async fn create_first_admin(
     let input = UserForCreate {
         email: email.to_string(),
         display_name: display_name.to_string(),
-        password: password.to_string(),
+        password: Some(password.to_string()),
         role: Role::Admin,
     };
     let user = users::insert(&mut tx, input, Actor::Setup { ip }).await?;

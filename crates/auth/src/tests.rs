@@ -23,7 +23,7 @@ async fn user(db: &Db, email: &str, role: Role) -> AuthCtx {
         UserForCreate {
             email: email.into(),
             display_name: "Test".into(),
-            password: "a long password".into(),
+            password: Some("a long password".into()),
             role,
         },
     )
@@ -39,7 +39,7 @@ async fn user(db: &Db, email: &str, role: Role) -> AuthCtx {
             session_id: String::new(),
         },
         ip: Some("127.0.0.9".into()),
-        impersonator_id: None,
+        impersonation: None,
         mfa_missing: false,
     }
 }
@@ -59,7 +59,7 @@ async fn users_and_login_on_every_backend() {
             UserForCreate {
                 email: "alice@example.com".into(),
                 display_name: String::new(),
-                password: "a long password".into(),
+                password: Some("a long password".into()),
                 role: Role::Viewer,
             },
         )

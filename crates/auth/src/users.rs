@@ -85,6 +85,7 @@ impl User {
                 .collect(),
             created_at: self.created_at,
             last_login_at: self.last_login_at,
+            impersonation: None,
         }
     }
 
@@ -106,7 +107,8 @@ impl User {
 pub struct UserForCreate {
     pub email: String,
     pub display_name: String,
-    pub password: String,
+    /// `None`: no password (the user signs in through SSO or a reset link).
+    pub password: Option<String>,
     pub role: Role,
 }
 
@@ -153,14 +155,19 @@ pub(crate) async fn insert(
             "use at most 100 characters",
         ));
     }
-    password::check_policy(&input.password, Some(email.as_str()))?;
-    let hash = password::hash(&input.password).await?;
+    let hash = match &input.password {
+        Some(pw) => {
+            password::check_policy(pw, Some(email.as_str()))?;
+            Some(password::hash(pw).await?)
+        }
+        None => None,
+    };
     let now = now_ms();
     let user = User {
         id: new_id(),
         email: email.as_str().to_string(),
         display_name,
-        password_hash: Some(hash),
+        password_hash: hash,
         role: input.role,
         disabled: false,
         created_at: now,
@@ -230,12 +237,16 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<User>, AuthError> {
     row.as_ref().map(User::from_row).transpose()
 }
 
-/// The caller's own record.
-pub async fn me(db: &Db, ctx: &AuthCtx) -> Result<User, AuthError> {
+/// The caller as they see themselves (with the impersonation, when an admin acts as them).
+pub async fn me(db: &Db, ctx: &AuthCtx) -> Result<Me, AuthError> {
     ctx.require(Permission::AccountRead)?;
-    find_by_id(db, &ctx.user_id)
+    let user = find_by_id(db, &ctx.user_id)
         .await?
-        .ok_or(AuthError::Unauthenticated)
+        .ok_or(AuthError::Unauthenticated)?;
+    Ok(Me {
+        impersonation: ctx.impersonation.clone(),
+        ..user.me()
+    })
 }
 
 /// Enabled administrators: setup opens (and the first admin can be created) while there are none.

@@ -38,6 +38,8 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// A target id, or part of its recorded name.
     pub target: Option<String>,
+    /// A user id: events by them, about them, or done while acting as them.
+    pub subject: Option<String>,
     pub org_id: Option<String>,
     pub ip: Option<String>,
     /// From this time (unix ms, inclusive).

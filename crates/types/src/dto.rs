@@ -17,6 +17,32 @@ pub struct Me {
     pub permissions: Vec<String>,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    /// Set while an administrator is acting as this user.
+    #[serde(default)]
+    pub impersonation: Option<Impersonation>,
+}
+
+/// An administrator acting as another user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Impersonation {
+    pub admin_id: String,
+    pub admin_email: String,
+    pub reason: String,
+    pub started_at: i64,
+    /// It ends by itself at this time (unix ms).
+    pub until: i64,
+}
+
+/// `POST /api/v1/admin/users/{user_id}/impersonate/start`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImpersonationForStart {
+    /// Why (a ticket number, say); recorded in the audit log.
+    pub reason: String,
+    /// 1–60 (default 15).
+    #[serde(default)]
+    pub minutes: Option<i64>,
 }
 
 /// The current session, for `GET /api/v1/auth/session`.

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod dto;
 mod error;
+mod import;
 mod metrics;
 mod mfa;
 mod password;
@@ -18,6 +19,7 @@ pub use admin::*;
 pub use audit::*;
 pub use dto::*;
 pub use error::{ApiError, ErrorCode};
+pub use import::*;
 pub use metrics::*;
 pub use mfa::*;
 pub use password::{

@@ -48,6 +48,18 @@ fn assets(site: &std::path::Path) -> Router<AppState> {
         ))
 }
 
+/// A route that accepts bodies up to `bytes` (axum's default is 2 MiB).
+fn with_body_limit(
+    (schemas, paths, method): utoipa_axum::router::UtoipaMethodRouter<AppState>,
+    bytes: usize,
+) -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+    (
+        schemas,
+        paths,
+        method.layer(axum::extract::DefaultBodyLimit::max(bytes)),
+    )
+}
+
 pub fn router(state: AppState) -> Router {
     let (rest, openapi) = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         // auth
@@ -90,6 +102,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::admin::users::bulk_assign_roles))
         .routes(routes!(v1::admin::users::bulk_suspend))
         .routes(routes!(v1::admin::users::bulk_delete))
+        .routes(with_body_limit(
+            routes!(v1::admin::imports::start),
+            v1::admin::imports::MAX_BYTES,
+        ))
+        .routes(routes!(v1::admin::imports::get))
+        .routes(routes!(v1::admin::imports::report))
+        .routes(routes!(v1::admin::imports::stream))
         .routes(routes!(
             v1::admin::users::get,
             v1::admin::users::update,
@@ -97,7 +116,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .routes(routes!(v1::admin::users::suspend))
         .routes(routes!(v1::admin::users::activate))
+        .routes(routes!(v1::admin::users::activity))
         .routes(routes!(v1::mfa::admin_reset))
+        .routes(routes!(v1::admin::impersonation::start))
+        .routes(routes!(v1::admin::impersonation::stop))
         .routes(routes!(v1::mfa::policy, v1::mfa::set_policy))
         .routes(routes!(
             v1::admin::sessions::list,

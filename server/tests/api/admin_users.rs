@@ -4,15 +4,7 @@
 use ops_types::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, backends, error_of, spawn_app};
-
-async fn id_of(app: &TestApp, email: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
+use crate::helpers::{PASSWORD, backends, error_of, spawn_app};
 
 #[tokio::test]
 async fn list_filters_sorts_pages_and_exports() {
@@ -116,10 +108,10 @@ async fn update_suspend_delete_and_the_last_admin_rule() {
         let app = spawn_app(backend).await;
         let admin_email = app.user(Role::Admin).await;
         let admin = app.sign_in(&admin_email, PASSWORD).await;
-        let admin_id = id_of(&app, &admin_email).await;
+        let admin_id = app.user_id(&admin_email).await;
         let email = app.user(Role::Developer).await;
         let dev = app.sign_in(&email, PASSWORD).await;
-        let id = id_of(&app, &email).await;
+        let id = app.user_id(&email).await;
         let res = app
             .post_json(&dev, "/api/v1/api-keys", &json!({"name": "ci"}))
             .await;
@@ -196,7 +188,7 @@ async fn update_suspend_delete_and_the_last_admin_rule() {
         // A second admin cannot remove the first while the first is the only other... both exist:
         let second_email = app.user(Role::Admin).await;
         let second = app.sign_in(&second_email, PASSWORD).await;
-        let second_id = id_of(&app, &second_email).await;
+        let second_id = app.user_id(&second_email).await;
         let res = second
             .put(app.url(&path))
             .json(&json!({"role": "viewer"}))
@@ -264,11 +256,11 @@ async fn bulk_actions_report_each_user() {
         let app = spawn_app(backend).await;
         let admin_email = app.user(Role::Admin).await;
         let admin = app.sign_in(&admin_email, PASSWORD).await;
-        let admin_id = id_of(&app, &admin_email).await;
+        let admin_id = app.user_id(&admin_email).await;
         let mut ids = Vec::new();
         for _ in 0..3 {
             let e = app.user(Role::Viewer).await;
-            ids.push(id_of(&app, &e).await);
+            ids.push(app.user_id(&e).await);
         }
         let mut with_me = ids.clone();
         with_me.push(admin_id.clone());
@@ -334,5 +326,67 @@ async fn bulk_actions_report_each_user() {
         assert!(out.iter().all(|o| o["ok"] == true));
         let all: Value = app.get_json(&admin, "/api/v1/admin/users").await;
         assert_eq!(all["total"], 1);
+    }
+}
+
+#[tokio::test]
+async fn activity_timeline_merges_what_they_did_and_what_was_done_to_them() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let admin = app.signed_in(Role::Admin).await;
+        let email = app.user(Role::Developer).await;
+        let dev = app.sign_in(&email, PASSWORD).await;
+        let id = app.user_id(&email).await;
+        app.post_json(&dev, "/api/v1/api-keys", &json!({"name": "ci"}))
+            .await;
+        app.post_json(
+            &admin,
+            &format!("/api/v1/admin/users/{id}/suspend"),
+            &Value::Null,
+        )
+        .await;
+        let other = app.signed_in(Role::Viewer).await;
+        drop(other);
+
+        let page: Value = app
+            .get_json(&admin, &format!("/api/v1/admin/users/{id}/activity"))
+            .await;
+        let actions: Vec<&str> = page["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "user.suspend",
+                "api_key.create",
+                "auth.login",
+                "user.create"
+            ],
+            "only theirs, newest first"
+        );
+        let p1: Value = app
+            .get_json(
+                &admin,
+                &format!("/api/v1/admin/users/{id}/activity?limit=2"),
+            )
+            .await;
+        let before = p1["next_before"].as_i64().unwrap();
+        let p2: Value = app
+            .get_json(
+                &admin,
+                &format!("/api/v1/admin/users/{id}/activity?limit=2&before={before}"),
+            )
+            .await;
+        assert_eq!(p2["events"][0]["action"], "auth.login");
+        let res = app
+            .get(
+                &admin,
+                "/api/v1/admin/users/00000000-0000-7000-8000-000000000000/activity",
+            )
+            .await;
+        assert_eq!(res.status(), 404);
     }
 }

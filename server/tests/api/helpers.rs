@@ -26,6 +26,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted first.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    // OPS_TEST_LOG=debug shows the server's log (masked 5xx causes included) under the test.
+    if let Ok(filter) = std::env::var("OPS_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let url = ops_db::testing::fresh_url(backend).await.unwrap();
     let data_dir = std::env::temp_dir().join(format!("ops-api-test-{}", ops_db::new_id()));
     let mut settings = Settings {
@@ -72,13 +79,22 @@ impl TestApp {
             UserForCreate {
                 email: email.clone(),
                 display_name: format!("{role} user"),
-                password: PASSWORD.into(),
+                password: Some(PASSWORD.into()),
                 role,
             },
         )
         .await
         .unwrap();
         email
+    }
+
+    /// The id of the user with `email`.
+    pub async fn user_id(&self, email: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
     }
 
     /// A cookie client signed in as a new user with `role`.

@@ -9,6 +9,8 @@ mod audit;
 mod auth;
 mod errors;
 mod helpers;
+mod impersonation;
+mod imports;
 mod mfa;
 mod pages;
 mod routes;

@@ -237,11 +237,7 @@ async fn roles_can_require_it_and_admins_reset_a_lost_device() {
         assert_eq!(res.status(), 409);
 
         // Lost device: the admin resets it; the user is signed out and enrols again.
-        let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+        let id: String = app.user_id(&email).await;
         let res = app
             .post_json(
                 &admin,

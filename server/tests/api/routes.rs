@@ -198,6 +198,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/update_user" => r#"{"id":"00000000-0000-7000-8000-000000000000","input":{}}"#,
         "/api/ui/apply_bulk" => r#"{"action":"suspend","input":{"ids":[]}}"#,
         "/api/ui/save_mfa_policy" => r#"{"input":{"required_roles":[]}}"#,
+        "/api/ui/plan_import" | "/api/ui/run_import" => r#"{"csv":"email\nwalk@example.com"}"#,
         _ => "",
     };
     if !json.is_empty() {
@@ -211,6 +212,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         }
         "/api/ui/create_api_key" => "name=walk",
         "/api/ui/set_user_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
+        "/api/ui/start_impersonation" => {
+            "id=00000000-0000-7000-8000-000000000000&reason=walk&minutes=5"
+        }
         "/api/ui/login_mfa"
         | "/api/ui/enable_totp"
         | "/api/ui/disable_totp"
@@ -221,6 +225,8 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         | "/api/ui/delete_user"
         | "/api/ui/reset_user_mfa"
         | "/api/ui/user_sessions"
+        | "/api/ui/user_activity"
+        | "/api/ui/import_status"
         | "/api/ui/end_user_sessions" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/audit_events" | "/api/ui/audit_figures" => "query[limit]=10",
         "/api/ui/save_profile" => {

@@ -90,11 +90,7 @@ async fn administrators_end_a_users_sessions() {
         let email = app.user(Role::Analyst).await;
         let a = app.sign_in(&email, PASSWORD).await;
         let b = app.sign_in(&email, PASSWORD).await;
-        let id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+        let id: String = app.user_id(&email).await;
         let path = format!("/api/v1/admin/users/{id}/sessions");
 
         let list: Vec<Value> = app.get_json(&admin, &path).await;

@@ -35,6 +35,7 @@ impl Form {
             target: text(self.target),
             ip: text(self.ip),
             org_id: None,
+            subject: None,
             from: day(self.from),
             // The "to" date is inclusive in the form: up to the end of that day.
             to: day(self.to).map(|t| t + 86_400_000),

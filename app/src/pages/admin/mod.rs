@@ -4,5 +4,6 @@ pub mod audit;
 mod mfa_policy;
 mod user_create;
 pub mod user_detail;
+mod user_import;
 pub mod users;
 mod users_summary;

@@ -9,8 +9,10 @@ use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
+use crate::server::admin::StartImpersonation;
 use crate::server::admin::{
-    DeleteUser, EndUserSessions, SetUserSuspended, UpdateUser, get_user_detail, user_sessions,
+    DeleteUser, EndUserSessions, SetUserSuspended, UpdateUser, get_user_detail, user_activity,
+    user_sessions,
 };
 use crate::server::mfa::ResetUserMfa;
 
@@ -43,6 +45,15 @@ pub fn UserDetailPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        // Outside the detail's Suspense: a resource created while another resolves would be
+        // missing from the server's HTML and break hydration.
+        {move || {
+            let can_manage = use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
+            view! {
+                <UserSessions id=id() can_manage=can_manage />
+                <Activity id=id() />
+            }
+        }}
     }
 }
 
@@ -129,7 +140,8 @@ fn Detail(
                 })}
             </section>
         })}
-        <UserSessions id=u.id.clone() can_manage=can_manage />
+        {(can_manage && u.role != Role::Admin && !u.disabled).then(|| view! { <ImpersonateCard id=u.id.clone() /> })}
+
     }
 }
 
@@ -175,6 +187,89 @@ fn UserSessions(id: String, can_manage: bool) -> impl IntoView {
                         }
                     })
                 }}
+            </Transition>
+        </section>
+    }
+}
+
+/// "Act as this user": a reason and a duration, then the console as they see it.
+#[component]
+fn ImpersonateCard(id: String) -> impl IntoView {
+    let start = ServerAction::<StartImpersonation>::new();
+    let reason = RwSignal::new(String::new());
+    let minutes = RwSignal::new(15_i64);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = start.value().get() {
+            // A full load: the shell and every page resolve the new identity.
+            crate::browser::go_to("/");
+        }
+    });
+    view! {
+        <section class="card">
+            <h3>"Act as this user"</h3>
+            <p class="muted">"See the console as they do, to help them. Everything you do is recorded under both your names."</p>
+            <form class="form inline" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                start.dispatch(StartImpersonation { id: id.clone(), reason: reason.get_untracked(), minutes: minutes.get_untracked() });
+            }>
+                <label>"Reason"
+                    <input type="text" placeholder="ticket or request" data-testid="impersonate-reason"
+                        prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e)) />
+                </label>
+                <label class="narrow-field">"For"
+                    <select on:change=move |e| minutes.set(event_target_value(&e).parse().unwrap_or(15))>
+                        {[5_i64, 15, 30, 60].map(|m| view! { <option value=m.to_string() selected=m == 15>{format!("{m} min")}</option> }).collect_view()}
+                    </select>
+                </label>
+                <div class="buttons"><button type="submit" class="button" data-testid="impersonate">"Act as this user"</button></div>
+            </form>
+            {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e /> })}
+        </section>
+    }
+}
+
+/// The user's timeline: their audit rows, newest first, a page at a time.
+#[component]
+fn Activity(id: String) -> impl IntoView {
+    let before = RwSignal::new(None::<i64>);
+    let page = Resource::new(
+        move || (id.clone(), before.get()),
+        |(id, b)| user_activity(id, b),
+    );
+    view! {
+        <section class="card" data-testid="user-activity">
+            <h3>"Activity"</h3>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(p) if p.events.is_empty() => view! { <p class="empty">"Nothing recorded yet."</p> }.into_any(),
+                        Ok(p) => {
+                            let next = p.next_before;
+                            view! {
+                                <ol class="timeline">
+                                    {p.events.into_iter().map(|e| {
+                                        let who = e.actor_email.clone().unwrap_or_else(|| "system".into());
+                                        let by = e.impersonator_email.clone().map(|i| format!(" (by {i})")).unwrap_or_default();
+                                        view! {
+                                            <li>
+                                                <span class="muted nowrap">{datetime(e.at)}</span>
+                                                " " <code>{e.action}</code>
+                                                " " <span>{format!("{who}{by}")}</span>
+                                                {e.ip.map(|ip| view! { " " <span class="muted">{ip}</span> })}
+                                                {e.detail.map(|d| view! { " " <span class="muted">{d}</span> })}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ol>
+                                <div class="pager">
+                                    <button class="button secondary" disabled=move || before.get().is_none() on:click=move |_| before.set(None)>"Newest"</button>
+                                    <button class="button secondary" disabled=next.is_none() on:click=move |_| before.set(next)>"Older →"</button>
+                                </div>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                    }
+                })}
             </Transition>
         </section>
     }

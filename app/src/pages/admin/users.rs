@@ -7,6 +7,7 @@ use ops_types::{BulkUsers, Permission, Role, UserPage, UserQuery};
 
 use super::mfa_policy::MfaPolicyCard;
 use super::user_create::CreateUserCard;
+use super::user_import::ImportCard;
 use super::users_summary::Summary;
 use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
@@ -125,6 +126,7 @@ pub fn UsersPage() -> impl IntoView {
         </div>
         <Summary />
         {can_manage.then(|| view! { <CreateUserCard on_created=move || created.update(|n| *n += 1) /> })}
+        {can_manage.then(|| view! { <ImportCard on_done=move || created.update(|n| *n += 1) /> })}
         <section class="card">
             <form class="form inline toolbar" on:submit=apply>
                 <label>"Search"

@@ -80,7 +80,7 @@ pub async fn create(
     let input = UserForCreate {
         email: input.email,
         display_name: input.display_name,
-        password: input.password,
+        password: Some(input.password),
         role: input.role,
     };
     let user = users::insert(&mut tx, input, users::Actor::Admin(ctx)).await?;

@@ -2,4 +2,5 @@
 
 pub mod bulk;
 pub mod change;
+pub mod import;
 pub mod query;

@@ -4,7 +4,8 @@
 use ops_db::sql::{Bind, Where, contains};
 use ops_db::{Db, Row, now_ms};
 use ops_types::{
-    Count, Permission, Role, RoleInfo, UserAnalytics, UserDetail, UserPage, UserQuery, date_of_day,
+    AuditPage, AuditQuery, Count, Permission, Role, RoleInfo, UserAnalytics, UserDetail, UserPage,
+    UserQuery, date_of_day,
 };
 
 use crate::{AuthCtx, AuthError, User, profile, users};
@@ -156,6 +157,29 @@ pub async fn detail(db: &Db, ctx: &AuthCtx, user_id: &str) -> Result<UserDetail,
         active_api_keys,
         mfa_enabled: crate::mfa::totp_enabled(db, user_id).await?,
     })
+}
+
+/// A user's activity, newest first: sign-ins, sessions and keys, profile changes, and what
+/// administrators did to them — their rows of the audit log.
+pub async fn activity(
+    db: &Db,
+    ctx: &AuthCtx,
+    user_id: &str,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<AuditPage, AuthError> {
+    ctx.require(Permission::UsersRead)?;
+    find(db, user_id).await?;
+    let limit = limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AuthError::invalid("limit", "must be between 1 and 200"));
+    }
+    let q = AuditQuery {
+        subject: Some(user_id.to_string()),
+        before,
+        ..AuditQuery::default()
+    };
+    crate::audit::page(db, &q, limit).await
 }
 
 /// The roles, most privileged first, with what each grants.

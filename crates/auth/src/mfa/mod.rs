@@ -110,6 +110,7 @@ pub async fn status(db: &Db, ctx: &AuthCtx) -> Result<MfaStatus, AuthError> {
 /// Starts (or restarts) enrolment with a fresh seed. Refused while TOTP is on.
 pub async fn setup(db: &Db, key: &MasterKey, ctx: &AuthCtx) -> Result<TotpSetup, AuthError> {
     ctx.require(Permission::AccountRead)?;
+    ctx.not_impersonated("set up two-factor sign-in")?;
     if totp_enabled(db, &ctx.user_id).await? {
         return Err(AuthError::Conflict(
             "two-factor sign-in is already on; turn it off first to enrol a new device".into(),
@@ -227,15 +228,7 @@ async fn new_codes(tx: &mut ops_db::Tx, user_id: &str) -> Result<RecoveryCodes, 
 }
 
 async fn audit_self(tx: &mut ops_db::Tx, ctx: &AuthCtx, action: &str) -> Result<(), AuthError> {
-    record_audit(
-        tx,
-        AuditRecord {
-            target: Some(&ctx.user_id),
-            target_label: Some(&ctx.email),
-            ..ctx.audit(action)
-        },
-    )
-    .await?;
+    record_audit(tx, ctx.audit_self(action)).await?;
     Ok(())
 }
 
@@ -247,6 +240,7 @@ pub async fn enable(
     code: &str,
 ) -> Result<RecoveryCodes, AuthError> {
     ctx.require(Permission::AccountRead)?;
+    ctx.not_impersonated("turn on two-factor sign-in")?;
     if totp_enabled(db, &ctx.user_id).await? {
         return Err(AuthError::Conflict(
             "two-factor sign-in is already on".into(),
@@ -286,6 +280,7 @@ pub async fn regenerate(
     code: &str,
 ) -> Result<RecoveryCodes, AuthError> {
     ctx.require(Permission::AccountRead)?;
+    ctx.not_impersonated("replace recovery codes")?;
     if !totp_enabled(db, &ctx.user_id).await? {
         return Err(AuthError::Conflict(
             "turn on two-factor sign-in first".into(),
@@ -302,6 +297,7 @@ pub async fn regenerate(
 /// Turns two-factor sign-in off; needs a current code, and is refused when the role requires it.
 pub async fn disable(db: &Db, key: &MasterKey, ctx: &AuthCtx, code: &str) -> Result<(), AuthError> {
     ctx.require(Permission::AccountRead)?;
+    ctx.not_impersonated("turn off two-factor sign-in")?;
     if !totp_enabled(db, &ctx.user_id).await? {
         return Err(AuthError::Conflict("two-factor sign-in is not on".into()));
     }

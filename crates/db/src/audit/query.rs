@@ -41,6 +41,16 @@ fn where_of(q: &AuditFilter) -> Where {
             [Bind::Text(target.to_string()), contains(target)],
         );
     }
+    if let Some(user) = q.subject.as_deref().filter(|s| !s.is_empty()) {
+        w.push(
+            "(a.actor_id = ? OR a.target = ? OR a.impersonator_id = ?)",
+            [
+                Bind::Text(user.to_string()),
+                Bind::Text(user.to_string()),
+                Bind::Text(user.to_string()),
+            ],
+        );
+    }
     if let Some(org) = q.org_id.as_deref().filter(|s| !s.is_empty()) {
         w.push("a.org_id = ?", [Bind::Text(org.to_string())]);
     }

@@ -103,7 +103,7 @@ pub async fn logout(
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = Me)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
 pub async fn me(State(state): State<AppState>, ctx: AuthCtx) -> Result<Json<Me>, HttpError> {
-    Ok(Json(users::me(&state.db, &ctx).await?.me()))
+    Ok(Json(users::me(&state.db, &ctx).await?))
 }
 
 /// How the caller is signed in, and when that ends.

@@ -1,4 +1,6 @@
 //! `/api/v1/admin/*`: user administration.
 
+pub mod impersonation;
+pub mod imports;
 pub mod sessions;
 pub mod users;

@@ -203,3 +203,27 @@ pub async fn analytics(
 ) -> Result<Json<UserAnalytics>, HttpError> {
     Ok(Json(query::analytics(&state.db, &ctx).await?))
 }
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityQuery {
+    /// Only events older than this `seq` (the previous page's `next_before`).
+    pub before: Option<i64>,
+    /// 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// What the user did and what was done to them, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/users/{user_id}/activity", tag = "admin",
+    params(("user_id" = String, Path), ActivityQuery),
+    responses((status = 200, body = ops_types::AuditPage), (status = 404)), security(("session" = ["users_read"]), ("api_key" = ["users_read"])))]
+pub async fn activity(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path(user_id): Path<String>,
+    ApiQuery(q): ApiQuery<ActivityQuery>,
+) -> Result<Json<ops_types::AuditPage>, HttpError> {
+    Ok(Json(
+        query::activity(&state.db, &ctx, &user_id, q.before, q.limit).await?,
+    ))
+}

@@ -1,0 +1,12 @@
+-- User imports run as jobs: progress is read from here (by any replica) while they run.
+
+CREATE TABLE import_jobs (
+    id TEXT PRIMARY KEY NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    total BIGINT NOT NULL,
+    done BIGINT NOT NULL DEFAULT 0,
+    report TEXT,                       -- ImportReport as JSON, once finished
+    finished_at BIGINT
+);
