@@ -145,6 +145,21 @@ try {
     expect((await res.json()).email === ADMIN.email, 'key acts as its owner');
   });
 
+  await step('rotate it: a new secret, the old one stops', async () => {
+    await page.click('[data-testid=rotate-key]');
+    await page.selectOption('[data-testid=rotate-grace]', '0');
+    await page.click('[data-testid=rotate-confirm]');
+    const box = page.getByTestId('new-key-secret');
+    await box.waitFor();
+    const rotated = await box.inputValue();
+    expect(rotated !== secret && rotated.startsWith('opc_'), 'a new secret');
+    await page.click('[data-testid=close-secret]');
+    expect((await api('/api/v1/auth/me', secret)).status === 401, 'old secret stopped');
+    expect((await api('/api/v1/auth/me', rotated)).status === 200, 'new secret works');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=key-table] tbody tr').length === 1);
+    secret = rotated;
+  });
+
   await step('revoke it', async () => {
     await page.click('[data-testid=revoke-key]');
     await page.getByTestId('no-keys').waitFor();

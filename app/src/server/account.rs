@@ -17,12 +17,35 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, ApiError> {
         .map_err(ApiError::from)
 }
 
+/// `expires_in_days`: empty or absent for a key that does not expire.
 #[server(prefix = "/api/ui", endpoint = "create_api_key")]
-pub async fn create_api_key(name: String) -> Result<ApiKeyCreated, ApiError> {
+pub async fn create_api_key(
+    name: String,
+    expires_in_days: Option<String>,
+) -> Result<ApiKeyCreated, ApiError> {
     let ctx = ctx()?;
-    ops_auth::api_keys::create(&state()?.db, &ctx, ops_types::ApiKeyForCreate { name })
-        .await
-        .map_err(ApiError::from)
+    let expires_in_days = match expires_in_days.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(d.parse().map_err(|_| {
+            ApiError::field(
+                ops_types::ErrorCode::Validation,
+                "expires_in_days",
+                "a number of days",
+            )
+        })?),
+    };
+    let input = ops_types::ApiKeyForCreate {
+        name,
+        expires_in_days,
+    };
+    Ok(ops_auth::api_keys::create(&state()?.db, &ctx, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "rotate_api_key")]
+pub async fn rotate_api_key(id: String, grace_minutes: i64) -> Result<ApiKeyCreated, ApiError> {
+    let ctx = ctx()?;
+    let input = ops_types::ApiKeyRotate { grace_minutes };
+    Ok(ops_auth::api_keys::rotate(&state()?.db, &ctx, &id, input).await?)
 }
 
 #[server(prefix = "/api/ui", endpoint = "revoke_api_key")]

@@ -26,6 +26,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/list_api_keys", Some("account_read")),
     ("/api/ui/create_api_key", Some("account_write")),
     ("/api/ui/revoke_api_key", Some("account_write")),
+    ("/api/ui/rotate_api_key", Some("account_write")),
     ("/api/ui/list_sessions", Some("account_read")),
     ("/api/ui/get_profile", Some("account_read")),
     ("/api/ui/save_profile", Some("account_read")),

@@ -1,9 +1,10 @@
 //! API keys: `opc_<key id>_<secret>`. The key id is stored in clear and indexed; the secret
 //! only as a SHA-256 hash (it is 256 random bits, so a slow hash adds nothing). The secret
-//! is shown once, at creation.
+//! is shown once, at creation. Keys may expire; rotating one issues a new secret and lets the
+//! old one work through a grace period.
 
 use ops_db::{AuditRecord, Db, Row, new_id, now_ms, record_audit};
-use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyView, Permission, Role};
+use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyRotate, ApiKeyView, Permission, Role};
 use sqlx::any::AnyRow;
 
 use crate::token::{random_hex, same, sha256_hex};
@@ -15,12 +16,79 @@ const LAST_USED_GRANULARITY_MS: i64 = 60_000;
 
 fn view(r: &AnyRow) -> Result<ApiKeyView, AuthError> {
     let key_id: String = r.try_get("key_id")?;
+    let expires_at: Option<i64> = r.try_get("expires_at")?;
+    let replaced_by: Option<String> = r.try_get("replaced_by")?;
     Ok(ApiKeyView {
+        status: status(expires_at, replaced_by.is_some()),
         id: r.try_get("id")?,
         name: r.try_get("name")?,
         prefix: format!("{PREFIX}{key_id}"),
         created_at: r.try_get("created_at")?,
         last_used_at: r.try_get("last_used_at")?,
+        expires_at,
+        replaced_by,
+    })
+}
+
+fn status(expires_at: Option<i64>, replaced: bool) -> String {
+    if expires_at.is_some_and(|t| t <= now_ms()) {
+        "expired"
+    } else if replaced {
+        "replaced"
+    } else {
+        "active"
+    }
+    .into()
+}
+
+const COLUMNS: &str = "id, name, key_id, created_at, last_used_at, expires_at, replaced_by";
+
+fn check_name(name: &str) -> Result<(), AuthError> {
+    if name.is_empty() {
+        return Err(AuthError::invalid("name", "give the key a name"));
+    }
+    if name.chars().count() > 80 {
+        return Err(AuthError::invalid("name", "use at most 80 characters"));
+    }
+    Ok(())
+}
+
+/// Inserts a key for `user_id`; answers its view and the full secret.
+async fn insert(
+    tx: &mut ops_db::Tx,
+    user_id: &str,
+    name: &str,
+    now: i64,
+    expires_at: Option<i64>,
+) -> Result<ApiKeyCreated, AuthError> {
+    let key_id = random_hex(8)?;
+    let secret = random_hex(32)?;
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO api_keys (id, user_id, name, key_id, secret_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(user_id)
+    .bind(name)
+    .bind(&key_id)
+    .bind(sha256_hex(&secret))
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(ApiKeyCreated {
+        key: ApiKeyView {
+            id,
+            name: name.to_string(),
+            prefix: format!("{PREFIX}{key_id}"),
+            created_at: now,
+            last_used_at: None,
+            expires_at,
+            replaced_by: None,
+            status: status(expires_at, false),
+        },
+        secret: format!("{PREFIX}{key_id}_{secret}"),
     })
 }
 
@@ -32,34 +100,31 @@ pub async fn create(
     ctx.require(Permission::AccountWrite)?;
     ctx.not_impersonated("create API keys")?;
     let name = input.name.trim().to_string();
-    if name.is_empty() {
-        return Err(AuthError::invalid("name", "give the key a name"));
-    }
-    if name.chars().count() > 80 {
-        return Err(AuthError::invalid("name", "use at most 80 characters"));
-    }
-    let key_id = random_hex(8)?;
-    let secret = random_hex(32)?;
-    let id = new_id();
+    check_name(&name)?;
     let now = now_ms();
+    let expires_at = match input.expires_in_days {
+        None => None,
+        Some(d) if (1..=3650).contains(&d) => Some(now + d * 86_400_000),
+        Some(_) => {
+            return Err(AuthError::invalid(
+                "expires_in_days",
+                "between 1 and 3650 days, or none",
+            ));
+        }
+    };
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO api_keys (id, user_id, name, key_id, secret_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&id)
-    .bind(&ctx.user_id)
-    .bind(&name)
-    .bind(&key_id)
-    .bind(sha256_hex(&secret))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let detail = format!("name={name} prefix={PREFIX}{key_id}");
+    let created = insert(&mut tx, &ctx.user_id, &name, now, expires_at).await?;
+    let detail = format!(
+        "name={name} prefix={} expires_at={}",
+        created.key.prefix,
+        expires_at
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "never".into())
+    );
     record_audit(
         &mut tx,
         AuditRecord {
-            target: Some(&id),
+            target: Some(&created.key.id),
             target_label: Some(&name),
             detail: Some(&detail),
             ..ctx.audit("api_key.create")
@@ -67,25 +132,88 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(ApiKeyCreated {
-        key: ApiKeyView {
-            id,
-            name,
-            prefix: format!("{PREFIX}{key_id}"),
-            created_at: now,
-            last_used_at: None,
+    Ok(created)
+}
+
+/// A new secret for one of the caller's keys. The new key has the same name and lifetime;
+/// the old one keeps working for `grace_minutes` (0: it stops now), then ends by itself.
+pub async fn rotate(
+    db: &Db,
+    ctx: &AuthCtx,
+    id: &str,
+    input: ApiKeyRotate,
+) -> Result<ApiKeyCreated, AuthError> {
+    ctx.require(Permission::AccountWrite)?;
+    ctx.not_impersonated("rotate API keys")?;
+    if !(0..=10_080).contains(&input.grace_minutes) {
+        return Err(AuthError::invalid(
+            "grace_minutes",
+            "between 0 and 10080 (a week)",
+        ));
+    }
+    let now = now_ms();
+    let old = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL \
+         AND replaced_by IS NULL AND (expires_at IS NULL OR expires_at > $3)"
+    ))
+    .bind(id)
+    .bind(&ctx.user_id)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(AuthError::NotFound("API key"))?;
+    let old = view(&old)?;
+    let lifetime = old.expires_at.map(|e| e - old.created_at);
+    let mut tx = db.begin().await?;
+    let created = insert(
+        &mut tx,
+        &ctx.user_id,
+        &old.name,
+        now,
+        lifetime.map(|l| now + l),
+    )
+    .await?;
+    let grace_end = now + input.grace_minutes * 60_000;
+    let old_end = old.expires_at.map_or(grace_end, |e| e.min(grace_end));
+    // Only one rotation wins if two race: the second finds `replaced_by` set.
+    let res = sqlx::query(
+        "UPDATE api_keys SET replaced_by = $2, expires_at = $3, revoked_at = $4 \
+         WHERE id = $1 AND replaced_by IS NULL",
+    )
+    .bind(id)
+    .bind(&created.key.id)
+    .bind(old_end)
+    .bind((input.grace_minutes == 0).then_some(now))
+    .execute(&mut *tx)
+    .await?;
+    if res.rows_affected() != 1 {
+        return Err(AuthError::NotFound("API key"));
+    }
+    let detail = format!(
+        "grace_minutes={} new={}",
+        input.grace_minutes, created.key.prefix
+    );
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            target: Some(id),
+            target_label: Some(&old.name),
+            detail: Some(&detail),
+            ..ctx.audit("api_key.rotate")
         },
-        secret: format!("{PREFIX}{key_id}_{secret}"),
-    })
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
 }
 
 /// The caller's live keys, newest first.
 pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<ApiKeyView>, AuthError> {
     ctx.require(Permission::AccountRead)?;
-    let rows = sqlx::query(
-        "SELECT id, name, key_id, created_at, last_used_at FROM api_keys \
-         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_keys \
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
+    ))
     .bind(&ctx.user_id)
     .fetch_all(db.pool())
     .await?;
@@ -126,9 +254,11 @@ pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<Aut
     let row = sqlx::query(
         "SELECT k.id AS kid, k.secret_hash, k.last_used_at, u.id AS uid, u.email, u.display_name, u.role \
          FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0",
+         WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0 \
+         AND (k.expires_at IS NULL OR k.expires_at > $2)",
     )
     .bind(key_id)
+    .bind(now_ms())
     .fetch_optional(db.pool())
     .await?
     .ok_or(AuthError::InvalidApiKey)?;

@@ -192,9 +192,11 @@ pub async fn still_valid(db: &Db, ctx: &AuthCtx) -> Result<bool, AuthError> {
         .bind(now_ms()),
         AuthMethod::ApiKey { key_id } => sqlx::query(
             "SELECT COUNT(*) AS n FROM api_keys k JOIN users u ON u.id = k.user_id \
-             WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0",
+             WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0 \
+             AND (k.expires_at IS NULL OR k.expires_at > $2)",
         )
-        .bind(key_id),
+        .bind(key_id)
+        .bind(now_ms()),
     };
     let row = query.fetch_one(db.pool()).await?;
     Ok(ops_db::Row::try_get::<i64, _>(&row, "n")? == 1)

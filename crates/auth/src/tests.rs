@@ -142,6 +142,7 @@ async fn api_keys_on_every_backend() {
             &dev,
             ApiKeyForCreate {
                 name: " ci ".into(),
+                expires_in_days: None,
             },
         )
         .await
@@ -168,15 +169,30 @@ async fn api_keys_on_every_backend() {
             api_keys::authenticate(&db, &wrong, None).await,
             Err(AuthError::InvalidApiKey)
         ));
-        let empty_name = api_keys::create(&db, &dev, ApiKeyForCreate { name: "  ".into() })
-            .await
-            .unwrap_err();
+        let empty_name = api_keys::create(
+            &db,
+            &dev,
+            ApiKeyForCreate {
+                name: "  ".into(),
+                expires_in_days: None,
+            },
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(
             empty_name,
             AuthError::Invalid { field: "name", .. }
         ));
         assert!(matches!(
-            api_keys::create(&db, &viewer, ApiKeyForCreate { name: "x".into() }).await,
+            api_keys::create(
+                &db,
+                &viewer,
+                ApiKeyForCreate {
+                    name: "x".into(),
+                    expires_in_days: None
+                }
+            )
+            .await,
             Err(AuthError::Forbidden(_))
         ));
 

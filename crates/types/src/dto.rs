@@ -79,6 +79,17 @@ pub struct SetupForm {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiKeyForCreate {
     pub name: String,
+    /// Days until the key stops working (1–3650); absent: it does not expire.
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// `POST /api/v1/api-keys/{id}/rotate`: a new secret; the old one keeps working this long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKeyRotate {
+    /// 0 (the old key stops at once) to 10080 (a week).
+    pub grace_minutes: i64,
 }
 
 /// An API key as listed: never the secret.
@@ -91,6 +102,12 @@ pub struct ApiKeyView {
     pub prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// When it stops working; absent: never.
+    pub expires_at: Option<i64>,
+    /// Set once rotated: the id of the key that replaces it (this one works until `expires_at`).
+    pub replaced_by: Option<String>,
+    /// `active`, `expired`, or `replaced` (rotated, working until `expires_at`).
+    pub status: String,
 }
 
 /// Returned once, at creation: the only time the secret is shown.

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         // API keys
         .routes(routes!(v1::api_keys::list, v1::api_keys::create))
         .routes(routes!(v1::api_keys::revoke))
+        .routes(routes!(v1::api_keys::rotate))
         // sessions
         .routes(routes!(v1::sessions::list))
         .routes(routes!(v1::sessions::revoke))

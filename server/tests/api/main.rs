@@ -11,6 +11,7 @@ mod errors;
 mod helpers;
 mod impersonation;
 mod imports;
+mod keys;
 mod mfa;
 mod pages;
 mod routes;

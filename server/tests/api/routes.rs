@@ -212,6 +212,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         }
         "/api/ui/create_api_key" => "name=walk",
         "/api/ui/set_user_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
+        "/api/ui/rotate_api_key" => "id=00000000-0000-7000-8000-000000000000&grace_minutes=0",
         "/api/ui/start_impersonation" => {
             "id=00000000-0000-7000-8000-000000000000&reason=walk&minutes=5"
         }

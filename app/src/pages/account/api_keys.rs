@@ -8,14 +8,22 @@ use crate::browser::{confirm, copy_to_clipboard};
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
-use crate::server::account::{CreateApiKey, RevokeApiKey, list_api_keys};
+use crate::server::account::{CreateApiKey, RevokeApiKey, RotateApiKey, list_api_keys};
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
+    let rotate = ServerAction::<RotateApiKey>::new();
+    let rotating = RwSignal::new(None::<(String, String)>);
     let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                rotate.version().get(),
+            )
+        },
         |_| list_api_keys(),
     );
     let can_write =
@@ -26,8 +34,20 @@ pub fn ApiKeysPage() -> impl IntoView {
             created.set(Some(k));
         }
     });
+    Effect::new(move |_| {
+        if let Some(Ok(k)) = rotate.value().get() {
+            rotating.set(None);
+            created.set(Some(k));
+        }
+    });
     let create_error = move || create.value().get().and_then(|r| r.err());
-    let revoke_error = move || revoke.value().get().and_then(|r| r.err());
+    let revoke_error = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| rotate.value().get().and_then(|r| r.err()))
+    };
 
     view! {
         <Title text="API keys" />
@@ -43,6 +63,14 @@ pub fn ApiKeysPage() -> impl IntoView {
                     <label>"Name"
                         <input type="text" name="name" placeholder="e.g. CI deploy" maxlength="80" required />
                     </label>
+                    <label class="narrow-field">"Expires"
+                        <select name="expires_in_days" data-testid="key-expiry">
+                            <option value="">"Never"</option>
+                            <option value="30">"In 30 days"</option>
+                            <option value="90" selected>"In 90 days"</option>
+                            <option value="365">"In a year"</option>
+                        </select>
+                    </label>
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create key"</button>
                 </ActionForm>
                 {move || create_error().map(|e| view! { <ErrorBox error=e /> })}
@@ -50,6 +78,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         })}
         {move || created.get().map(|k| view! { <SecretDialog created=k on_close=move || created.set(None) /> })}
         {move || revoke_error().map(|e| view! { <ErrorBox error=e /> })}
+        {move || rotating.get().map(|(id, name)| view! { <RotateCard id=id name=name rotate=rotate on_cancel=move || rotating.set(None) /> })}
         <section class="card">
             <Transition fallback=|| view! { <p>"Loading keys…"</p> }>
                 {move || Suspend::new(async move {
@@ -59,18 +88,28 @@ pub fn ApiKeysPage() -> impl IntoView {
                         }.into_any(),
                         Ok(list) => view! {
                             <table class="table" data-testid="key-table">
-                                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th>"Expires"</th><th></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|k| {
                                         let id = k.id.clone();
                                         let name = k.name.clone();
+                                        let pick = (k.id.clone(), k.name.clone());
+                                        let active = k.status == "active";
                                         view! {
-                                            <tr>
+                                            <tr data-status=k.status.clone()>
                                                 <td>{k.name}</td>
                                                 <td><code>{format!("{}_…", k.prefix)}</code></td>
                                                 <td>{datetime(k.created_at)}</td>
                                                 <td>{opt_datetime(k.last_used_at)}</td>
+                                                <td>
+                                                    {k.expires_at.map(datetime).unwrap_or_else(|| "never".into())}
+                                                    {(!active).then(|| view! { " " <span class="badge danger">{k.status.clone()}</span> })}
+                                                </td>
                                                 <td class="actions">
+                                                    {(can_write && active).then(|| view! {
+                                                        <button class="button small" data-testid="rotate-key"
+                                                            on:click=move |_| rotating.set(Some(pick.clone()))>"Rotate"</button>
+                                                    })}
                                                     {can_write.then(|| view! {
                                                         <button class="button danger small" data-testid="revoke-key"
                                                             on:click=move |_| {
@@ -116,5 +155,37 @@ fn SecretDialog(
                 <button class="button primary" data-testid="close-secret" on:click=move |_| on_close()>"I have stored it"</button>
             </div>
         </div>
+    }
+}
+
+/// Rotating a key: how long the old secret keeps working.
+#[component]
+fn RotateCard(
+    id: String,
+    name: String,
+    rotate: ServerAction<RotateApiKey>,
+    on_cancel: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let grace = RwSignal::new(60_i64);
+    view! {
+        <section class="card" data-testid="rotate-card">
+            <h3>{format!("Rotate \u{201c}{name}\u{201d}")}</h3>
+            <p class="muted">"You get a new secret now. The old one keeps working for the grace period, so clients can switch without an outage."</p>
+            <div class="form inline">
+                <label class="narrow-field">"Old secret works for"
+                    <select data-testid="rotate-grace" on:change=move |e| grace.set(event_target_value(&e).parse().unwrap_or(60))>
+                        <option value="0">"no time (stop now)"</option>
+                        <option value="60" selected>"1 hour"</option>
+                        <option value="1440">"1 day"</option>
+                        <option value="10080">"1 week"</option>
+                    </select>
+                </label>
+                <div class="buttons">
+                    <button class="button primary" data-testid="rotate-confirm" disabled=move || rotate.pending().get()
+                        on:click=move |_| { rotate.dispatch(RotateApiKey { id: id.clone(), grace_minutes: grace.get_untracked() }); }>"Rotate"</button>
+                    <button class="button secondary" on:click=move |_| on_cancel()>"Cancel"</button>
+                </div>
+            </div>
+        </section>
     }
 }

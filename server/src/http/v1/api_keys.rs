@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use ops_auth::{AuthCtx, HttpError, api_keys};
-use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyView};
+use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyRotate, ApiKeyView};
 
 use crate::http::json::ApiJson;
 use crate::state::AppState;
@@ -44,4 +44,22 @@ pub async fn revoke(
 ) -> Result<StatusCode, HttpError> {
     api_keys::revoke(&state.db, &ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new secret for one of your keys (same name and lifetime). The old secret keeps working
+/// for `grace_minutes` (0: it stops now), so clients can switch without downtime.
+#[utoipa::path(post, path = "/api/v1/api-keys/{id}/rotate", tag = "api-keys", request_body = ApiKeyRotate,
+    params(("id" = String, Path, description = "API key id")),
+    responses((status = 201, body = ApiKeyCreated), (status = 404), (status = 422)),
+    security(("session" = ["account_write"]), ("api_key" = ["account_write"])))]
+pub async fn rotate(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ApiKeyRotate>,
+) -> Result<(StatusCode, Json<ApiKeyCreated>), HttpError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(api_keys::rotate(&state.db, &ctx, &id, input).await?),
+    ))
 }
