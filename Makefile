@@ -42,11 +42,11 @@ lint:
 
 ## The WASM bundle must not pull server crates.
 check-wasm-deps:
-	@for c in sqlx tokio sysinfo nvml-wrapper argon2 aes-gcm qrcode; do \
+	@for c in sqlx tokio sysinfo nvml-wrapper argon2 aes-gcm qrcode image; do \
 	  out=$$(cargo tree -p ops-frontend --target wasm32-unknown-unknown -e normal -i $$c 2>&1 || true); \
 	  if grep -qE "nothing to print|did not match any packages" <<<"$$out"; then continue; fi; \
 	  echo "error: the WASM build depends on $$c:"; echo "$$out" | head -20; exit 1; \
-	done; echo "wasm dependency check: no sqlx, tokio, sysinfo, nvml-wrapper, argon2, aes-gcm, qrcode"
+	done; echo "wasm dependency check: no sqlx, tokio, sysinfo, nvml-wrapper, argon2, aes-gcm, qrcode, image"
 
 unit:
 	scripts/drop-test-dbs.sh

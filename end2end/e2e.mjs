@@ -274,6 +274,12 @@ try {
     await page.reload();
     expect(await page.inputValue('[data-testid=profile-name]') === 'Ada Lovelace', 'name kept after reload');
     expect(await page.inputValue('[data-testid=profile-timezone]') === 'Europe/London', 'time zone kept');
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+    await page.setInputFiles('[data-testid=avatar-file]', { name: 'me.png', mimeType: 'image/png', buffer: png });
+    const img = page.getByTestId('avatar-img');
+    await img.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=avatar-img]')?.naturalWidth === 256);
   });
 
   await step('change the password with the rules shown as you type', async () => {

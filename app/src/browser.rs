@@ -50,6 +50,53 @@ mod imp {
         });
     }
 
+    /// POSTs the file chosen in the `<input type=file>` that fired `ev` as the body of a
+    /// request to `url` (with the session cookie); `done` gets the response text, or the
+    /// API error's message.
+    pub fn upload_chosen_file(
+        ev: &leptos::ev::Event,
+        url: &str,
+        done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
+        let file = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        let (Some(file), Some(window)) = (file, web_sys::window()) else {
+            return;
+        };
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&file);
+        let request = window.fetch_with_str_and_init(url, &init);
+        wasm_bindgen_futures::spawn_local(async move {
+            let Ok(resp) = wasm_bindgen_futures::JsFuture::from(request).await else {
+                return done(Err("the upload failed; check the connection".into()));
+            };
+            let Ok(resp) = resp.dyn_into::<web_sys::Response>() else {
+                return done(Err("the upload failed".into()));
+            };
+            let text = match resp.text() {
+                Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if resp.ok() {
+                done(Ok(text))
+            } else {
+                let message = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("the upload failed ({})", resp.status()));
+                done(Err(message))
+            }
+        });
+    }
+
     /// A full page load of `path` (not a client-side route change).
     pub fn go_to(path: &str) {
         if let Some(w) = web_sys::window() {
@@ -186,6 +233,12 @@ mod imp {
 mod imp {
     pub fn copy_to_clipboard(_text: &str) {}
     pub fn go_to(_path: &str) {}
+    pub fn upload_chosen_file(
+        _ev: &leptos::ev::Event,
+        _url: &str,
+        _done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
+    }
     pub fn read_chosen_file(
         _ev: &leptos::ev::Event,
         _done: impl FnOnce(Result<String, String>) + 'static,

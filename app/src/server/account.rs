@@ -103,3 +103,9 @@ pub async fn save_notifications(input: NotificationPrefs) -> Result<Notification
     let ctx = ctx()?;
     Ok(ops_auth::notifications::put(&state()?.db, &ctx, input).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "remove_avatar")]
+pub async fn remove_avatar() -> Result<(), ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::avatar::remove(&state()?.db, &ctx).await?)
+}

@@ -30,6 +30,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/list_sessions", Some("account_read")),
     ("/api/ui/get_profile", Some("account_read")),
     ("/api/ui/save_profile", Some("account_read")),
+    ("/api/ui/remove_avatar", Some("account_read")),
     ("/api/ui/change_password", Some("account_read")),
     ("/api/ui/get_notifications", Some("account_read")),
     ("/api/ui/save_notifications", Some("account_read")),

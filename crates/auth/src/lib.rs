@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api_keys;
 pub mod audit;
+pub mod avatar;
 pub mod credentials;
 mod ctx;
 pub mod devices;

@@ -71,6 +71,11 @@ pub fn router(state: AppState) -> Router {
         // the caller's own account
         .routes(routes!(v1::profile::get, v1::profile::update))
         .routes(routes!(v1::profile::change_password))
+        .routes(with_body_limit(
+            routes!(v1::profile::avatar_upload, v1::profile::avatar_remove),
+            ops_auth::avatar::MAX_BYTES + 64 * 1024,
+        ))
+        .routes(routes!(v1::profile::avatar_get))
         .routes(routes!(v1::profile::password_policy))
         .routes(routes!(v1::mfa::status))
         .routes(routes!(v1::mfa::setup))

@@ -207,3 +207,98 @@ async fn notification_preferences_default_save_and_validate() {
         assert_eq!(security["email"], true, "kinds not sent keep theirs");
     }
 }
+
+/// A JPEG with an EXIF block carrying `marker`, as cameras write them.
+fn jpeg_with_exif(marker: &str) -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        640,
+        480,
+        image::Rgb([10, 120, 200]),
+    ));
+    let mut jpeg = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut jpeg),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(marker.as_bytes());
+    let len = (payload.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec(); // SOI
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&payload);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[tokio::test]
+async fn avatars_are_checked_by_content_resized_and_stripped() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let me = app.signed_in(Role::Viewer).await;
+        let upload = |body: Vec<u8>, ct: &'static str| {
+            let (app, me) = (&app, &me);
+            async move {
+                me.post(app.url("/api/v1/auth/profile/avatar"))
+                    .header("content-type", ct)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let res = upload(jpeg_with_exif("GPS-SecretCamera-42"), "image/jpeg").await;
+        assert_eq!(res.status(), 200);
+        let p: Value = res.json().await.unwrap();
+        let url = p["avatar_url"].as_str().unwrap().to_string();
+        let res = app.get(&me, &url).await;
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        let bytes = res.bytes().await.unwrap();
+        let img = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (256, 256));
+        assert!(
+            !bytes.windows(19).any(|w| w == b"GPS-SecretCamera-42"),
+            "metadata stripped"
+        );
+        let other = app.signed_in(Role::Developer).await;
+        assert_eq!(app.get(&other, &url).await.status(), 200, "others see it");
+        assert_eq!(
+            app.browser()
+                .get(app.url(&url))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+
+        // Refused by content, whatever the header says; too big is 413.
+        let res = upload(
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+            "image/png",
+        )
+        .await;
+        assert_eq!(error_of(res).await["field"], "avatar");
+        let res = upload(b"GIF89a\x01\x00\x01\x00".to_vec(), "image/gif").await;
+        assert_eq!(res.status(), 422);
+        let res = upload(vec![0xFF; 6 * 1024 * 1024], "image/jpeg").await;
+        assert_eq!(res.status(), 413);
+        let still: Value = app.get_json(&me, "/api/v1/auth/profile").await;
+        assert_eq!(
+            still["avatar_url"].as_str(),
+            Some(url.as_str()),
+            "refusals changed nothing"
+        );
+
+        let res = me
+            .delete(app.url("/api/v1/auth/profile/avatar"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(app.get(&me, &url).await.status(), 404);
+        let p: Value = app.get_json(&me, "/api/v1/auth/profile").await;
+        assert_eq!(p["avatar_url"], Value::Null);
+    }
+}

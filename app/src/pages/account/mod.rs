@@ -1,6 +1,7 @@
 //! The user's own account.
 
 pub mod api_keys;
+mod avatar;
 mod mfa;
 pub mod notifications;
 mod password;

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::avatar::AvatarEditor;
 use super::profile_form::ProfileForm;
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
@@ -21,6 +22,7 @@ pub fn ProfilePage() -> impl IntoView {
                 match profile.await {
                     Ok(p) => view! {
                         <section class="card">
+                            <AvatarEditor profile=p.clone() />
                             <dl class="facts" data-testid="profile">
                                 <dt>"Email"</dt><dd>{p.email.clone()}</dd>
                                 <dt>"Role"</dt><dd>{p.role.label()}</dd>

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use ops_auth::{AuthCtx, HttpError, credentials, notifications, profile};
+use ops_auth::{AuthCtx, HttpError, avatar, credentials, notifications, profile};
 use ops_types::{
     NotificationPrefs, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordChange, PasswordRule, Profile,
     ProfileForUpdate, Revoked, password_rules,
@@ -86,4 +86,52 @@ pub async fn notifications_put(
     ApiJson(input): ApiJson<NotificationPrefs>,
 ) -> Result<Json<NotificationPrefs>, HttpError> {
     Ok(Json(notifications::put(&state.db, &ctx, input).await?))
+}
+
+/// Set your picture: the request body is a PNG, JPEG or WebP image (at most 5 MiB). It is
+/// cropped square, scaled to 256 px and re-encoded without metadata.
+#[utoipa::path(post, path = "/api/v1/auth/profile/avatar", tag = "account",
+    request_body(content = Vec<u8>, content_type = "image/*"),
+    responses((status = 200, body = Profile), (status = 413), (status = 422, description = "not a PNG, JPEG or WebP image")),
+    security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn avatar_upload(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    body: axum::body::Bytes,
+) -> Result<Json<Profile>, HttpError> {
+    Ok(Json(avatar::upload(&state.db, &ctx, body.to_vec()).await?))
+}
+
+/// Remove your picture.
+#[utoipa::path(delete, path = "/api/v1/auth/profile/avatar", tag = "account",
+    responses((status = 204)), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn avatar_remove(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<axum::http::StatusCode, HttpError> {
+    avatar::remove(&state.db, &ctx).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// A user's picture.
+#[utoipa::path(get, path = "/api/v1/users/{user_id}/avatar", tag = "account", params(("user_id" = String, Path)),
+    responses((status = 200, description = "image/png or image/jpeg"), (status = 404)),
+    security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn avatar_get(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    axum::extract::Path(user_id): axum::extract::Path<String>,
+) -> Result<axum::response::Response, HttpError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let (content_type, bytes) = avatar::get(&state.db, &ctx, &user_id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            // The URL carries `?v=<time set>`, so a changed picture has a new URL.
+            (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
