@@ -22,6 +22,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The console's address for links in e-mails: `public_url`, or the address we listen on.
+    /// Never the request's `Host` header, which a client chooses (reset-link poisoning).
+    pub fn base_url(&self) -> String {
+        if self.settings.public_url.is_empty() {
+            format!("http://{}", self.leptos.site_addr)
+        } else {
+            self.settings.public_base()
+        }
+    }
+
     pub fn session_absolute_ms(&self) -> i64 {
         (self.settings.session_absolute_hours * 3600 * 1000) as i64
     }

@@ -131,3 +131,15 @@ pub async fn import_status(id: String) -> Result<ops_types::ImportJob, ApiError>
     let ctx = ctx()?;
     Ok(ops_auth::admin::import::job(&state()?.db, &ctx, &id).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "user_api_keys")]
+pub async fn user_api_keys(id: String) -> Result<Vec<ops_types::ApiKeyView>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::api_keys::list_for_user(&state()?.db, &ctx, &id).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "revoke_user_api_key")]
+pub async fn revoke_user_api_key(id: String, key_id: String) -> Result<(), ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::api_keys::revoke_for_user(&state()?.db, &ctx, &id, &key_id).await?)
+}

@@ -210,11 +210,26 @@ pub async fn rotate(
 /// The caller's live keys, newest first.
 pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<ApiKeyView>, AuthError> {
     ctx.require(Permission::AccountRead)?;
+    keys_of(db, &ctx.user_id).await
+}
+
+/// A user's live keys, for an administrator.
+pub async fn list_for_user(
+    db: &Db,
+    ctx: &AuthCtx,
+    user_id: &str,
+) -> Result<Vec<ApiKeyView>, AuthError> {
+    ctx.require(Permission::UsersRead)?;
+    crate::admin::query::find(db, user_id).await?;
+    keys_of(db, user_id).await
+}
+
+async fn keys_of(db: &Db, user_id: &str) -> Result<Vec<ApiKeyView>, AuthError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM api_keys \
          WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC"
     ))
-    .bind(&ctx.user_id)
+    .bind(user_id)
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(view).collect()
@@ -224,23 +239,47 @@ pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<ApiKeyView>, AuthError> 
 /// so ids cannot be probed.
 pub async fn revoke(db: &Db, ctx: &AuthCtx, id: &str) -> Result<(), AuthError> {
     ctx.require(Permission::AccountWrite)?;
+    revoke_of(db, ctx, &ctx.user_id, id, "api_key.revoke").await
+}
+
+/// An administrator revokes one of a user's keys.
+pub async fn revoke_for_user(
+    db: &Db,
+    ctx: &AuthCtx,
+    user_id: &str,
+    id: &str,
+) -> Result<(), AuthError> {
+    ctx.require(Permission::UsersManage)?;
+    revoke_of(db, ctx, user_id, id, "api_key.admin_revoke").await
+}
+
+async fn revoke_of(
+    db: &Db,
+    ctx: &AuthCtx,
+    owner: &str,
+    id: &str,
+    action: &str,
+) -> Result<(), AuthError> {
     let mut tx = db.begin().await?;
-    let res = sqlx::query(
-        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    let row = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL \
+         RETURNING name",
     )
     .bind(now_ms())
     .bind(id)
-    .bind(&ctx.user_id)
-    .execute(&mut *tx)
-    .await?;
-    if res.rows_affected() != 1 {
-        return Err(AuthError::NotFound("API key"));
-    }
+    .bind(owner)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AuthError::NotFound("API key"))?;
+    let name: String = row.try_get("name")?;
+    let detail = format!("owner={owner}");
     record_audit(
         &mut tx,
         AuditRecord {
             target: Some(id),
-            ..ctx.audit("api_key.revoke")
+            target_label: Some(&name),
+            detail: Some(&detail),
+            ..ctx.audit(action)
         },
     )
     .await?;

@@ -390,3 +390,69 @@ async fn activity_timeline_merges_what_they_did_and_what_was_done_to_them() {
         assert_eq!(res.status(), 404);
     }
 }
+
+#[tokio::test]
+async fn administrators_see_and_revoke_a_users_keys_and_effective_role() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let admin = app.signed_in(Role::Admin).await;
+        let email = app.user(Role::Analyst).await;
+        let dev = app.sign_in(&email, PASSWORD).await;
+        let id = app.user_id(&email).await;
+        let key: Value = app
+            .post_json(&dev, "/api/v1/api-keys", &json!({"name": "etl"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let secret = key["secret"].as_str().unwrap().to_string();
+        let key_id = key["key"]["id"].as_str().unwrap().to_string();
+
+        let keys: Vec<Value> = app
+            .get_json(&admin, &format!("/api/v1/admin/users/{id}/api-keys"))
+            .await;
+        assert_eq!(keys.len(), 1);
+        assert!(
+            !serde_json::to_string(&keys)
+                .unwrap()
+                .contains(&secret[21..]),
+            "no secret"
+        );
+        let moderator = app.signed_in(Role::Moderator).await;
+        let path = format!("/api/v1/admin/users/{id}/api-keys/{key_id}");
+        assert_eq!(app.delete(&moderator, &path).await.status(), 403);
+        assert_eq!(
+            app.delete(
+                &admin,
+                &format!(
+                    "/api/v1/admin/users/{}/api-keys/{key_id}",
+                    app.user_id(&app.user(Role::Viewer).await).await
+                )
+            )
+            .await
+            .status(),
+            404,
+            "key of another user"
+        );
+        assert_eq!(app.delete(&admin, &path).await.status(), 204);
+        assert_eq!(
+            app.get_with_key("/api/v1/auth/me", &secret).await.status(),
+            401
+        );
+        let log: Value = app
+            .get_json(&admin, "/api/v1/audit/logs?action=api_key.admin_revoke")
+            .await;
+        assert_eq!(log["events"][0]["target_label"], "etl");
+
+        let role: Value = app
+            .get_json(&admin, &format!("/api/v1/admin/users/{id}/roles"))
+            .await;
+        assert_eq!(role["role"], "analyst");
+        assert!(
+            role["permissions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("audit_read"))
+        );
+    }
+}

@@ -213,6 +213,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/create_api_key" => "name=walk",
         "/api/ui/set_user_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
         "/api/ui/rotate_api_key" => "id=00000000-0000-7000-8000-000000000000&grace_minutes=0",
+        "/api/ui/revoke_user_api_key" => {
+            "id=00000000-0000-7000-8000-000000000000&key_id=00000000-0000-7000-8000-000000000000"
+        }
         "/api/ui/start_impersonation" => {
             "id=00000000-0000-7000-8000-000000000000&reason=walk&minutes=5"
         }
@@ -227,6 +230,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         | "/api/ui/reset_user_mfa"
         | "/api/ui/user_sessions"
         | "/api/ui/user_activity"
+        | "/api/ui/user_api_keys"
         | "/api/ui/import_status"
         | "/api/ui/end_user_sessions" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/audit_events" | "/api/ui/audit_figures" => "query[limit]=10",

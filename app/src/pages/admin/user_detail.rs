@@ -11,8 +11,8 @@ use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
 use crate::server::admin::StartImpersonation;
 use crate::server::admin::{
-    DeleteUser, EndUserSessions, SetUserSuspended, UpdateUser, get_user_detail, user_activity,
-    user_sessions,
+    DeleteUser, EndUserSessions, RevokeUserApiKey, SetUserSuspended, UpdateUser, get_user_detail,
+    user_activity, user_api_keys, user_sessions,
 };
 use crate::server::mfa::ResetUserMfa;
 
@@ -51,6 +51,7 @@ pub fn UserDetailPage() -> impl IntoView {
             let can_manage = use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
             view! {
                 <UserSessions id=id() can_manage=can_manage />
+                <UserKeys id=id() can_manage=can_manage />
                 <Activity id=id() />
             }
         }}
@@ -270,6 +271,52 @@ fn Activity(id: String) -> impl IntoView {
                         Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                     }
                 })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The user's API keys, each revocable by an administrator.
+#[component]
+fn UserKeys(id: String, can_manage: bool) -> impl IntoView {
+    let revoke = ServerAction::<RevokeUserApiKey>::new();
+    let uid = id.clone();
+    let keys = Resource::new(
+        move || (uid.clone(), revoke.version().get()),
+        |(id, _)| user_api_keys(id),
+    );
+    view! {
+        <section class="card" data-testid="user-keys">
+            <h3>"API keys"</h3>
+            {move || revoke.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e /> })}
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    let id = id.clone();
+                    Suspend::new(async move {
+                        match keys.await {
+                            Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys."</p> }.into_any(),
+                            Ok(list) => view! {
+                                <table class="table">
+                                    <thead><tr><th>"Name"</th><th>"Key"</th><th>"Last used"</th><th>"Expires"</th><th></th></tr></thead>
+                                    <tbody>{list.into_iter().map(|k| {
+                                        let (uid, kid, name) = (id.clone(), k.id.clone(), k.name.clone());
+                                        view! { <tr>
+                                            <td>{k.name}</td>
+                                            <td><code>{format!("{}_…", k.prefix)}</code></td>
+                                            <td>{opt_datetime(k.last_used_at)}</td>
+                                            <td>{k.expires_at.map(datetime).unwrap_or_else(|| "never".into())}</td>
+                                            <td class="actions">{can_manage.then(|| view! { <button class="button danger small"
+                                                on:click=move |_| if confirm(&format!("Revoke the key \u{201c}{name}\u{201d}? Anything using it stops working.")) {
+                                                    revoke.dispatch(RevokeUserApiKey { id: uid.clone(), key_id: kid.clone() });
+                                                }>"Revoke"</button> })}</td>
+                                        </tr> }
+                                    }).collect_view()}</tbody>
+                                </table>
+                            }.into_any(),
+                            Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                        }
+                    })
+                }}
             </Transition>
         </section>
     }

@@ -182,19 +182,34 @@ pub async fn activity(
     crate::audit::page(db, &q, limit).await
 }
 
+fn role_info(rank: usize, r: Role) -> RoleInfo {
+    RoleInfo {
+        role: r,
+        label: r.label().into(),
+        rank,
+        permissions: r.permissions().iter().map(|p| p.as_str().into()).collect(),
+    }
+}
+
 /// The roles, most privileged first, with what each grants.
 pub fn roles(ctx: &AuthCtx) -> Result<Vec<RoleInfo>, AuthError> {
     ctx.require(Permission::UsersRead)?;
     Ok(Role::ALL
         .iter()
         .enumerate()
-        .map(|(rank, r)| RoleInfo {
-            role: *r,
-            label: r.label().into(),
-            rank,
-            permissions: r.permissions().iter().map(|p| p.as_str().into()).collect(),
-        })
+        .map(|(rank, r)| role_info(rank, *r))
         .collect())
+}
+
+/// A user's role, its rank and the permissions it grants them.
+pub async fn effective_role(db: &Db, ctx: &AuthCtx, user_id: &str) -> Result<RoleInfo, AuthError> {
+    ctx.require(Permission::UsersRead)?;
+    let user = find(db, user_id).await?;
+    let rank = Role::ALL
+        .iter()
+        .position(|r| *r == user.role)
+        .unwrap_or(Role::ALL.len());
+    Ok(role_info(rank, user.role))
 }
 
 pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthError> {

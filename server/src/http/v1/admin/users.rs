@@ -227,3 +227,42 @@ pub async fn activity(
         query::activity(&state.db, &ctx, &user_id, q.before, q.limit).await?,
     ))
 }
+
+/// A user's live API keys (never their secrets).
+#[utoipa::path(get, path = "/api/v1/admin/users/{user_id}/api-keys", tag = "admin", params(("user_id" = String, Path)),
+    responses((status = 200, body = Vec<ops_types::ApiKeyView>), (status = 404)), security(("session" = ["users_read"]), ("api_key" = ["users_read"])))]
+pub async fn api_keys(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path(user_id): Path<String>,
+) -> Result<Json<Vec<ops_types::ApiKeyView>>, HttpError> {
+    Ok(Json(
+        ops_auth::api_keys::list_for_user(&state.db, &ctx, &user_id).await?,
+    ))
+}
+
+/// Revoke one of a user's API keys.
+#[utoipa::path(delete, path = "/api/v1/admin/users/{user_id}/api-keys/{key_id}", tag = "admin",
+    params(("user_id" = String, Path), ("key_id" = String, Path)),
+    responses((status = 204), (status = 404)), security(("session" = ["users_manage"]), ("api_key" = ["users_manage"])))]
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path((user_id, key_id)): Path<(String, String)>,
+) -> Result<StatusCode, HttpError> {
+    ops_auth::api_keys::revoke_for_user(&state.db, &ctx, &user_id, &key_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A user's role and the permissions it grants them.
+#[utoipa::path(get, path = "/api/v1/admin/users/{user_id}/roles", tag = "admin", params(("user_id" = String, Path)),
+    responses((status = 200, body = RoleInfo), (status = 404)), security(("session" = ["users_read"]), ("api_key" = ["users_read"])))]
+pub async fn user_role(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path(user_id): Path<String>,
+) -> Result<Json<RoleInfo>, HttpError> {
+    Ok(Json(
+        query::effective_role(&state.db, &ctx, &user_id).await?,
+    ))
+}
