@@ -2,7 +2,8 @@
 // Env: E2E_BIN (ops-center binary), E2E_SITE (site dir), E2E_DATABASE_URL (optional, PostgreSQL).
 // Prints "N passed, N failed" and exits non-zero on any failure.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
@@ -59,7 +60,28 @@ function startServer() {
   });
 }
 
+// A real SMTP sink (PyPI aiosmtpd, Maildir handler) for the password-reset test.
+async function startSmtpSink() {
+  const port = await new Promise(resolve => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+  const dir = join(mkdtempSync(join(tmpdir(), 'ops-e2e-mail-')), 'maildir'); // the handler creates it
+  const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise(resolve => {
+      const c = new Socket().connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (up) break;
+    await new Promise(r => setTimeout(r, 50));
+  }
+  const messages = () => existsSync(join(dir, 'new'))
+    ? readdirSync(join(dir, 'new')).map(f => readFileSync(join(dir, 'new', f), 'utf8')) : [];
+  return { port, child, messages };
+}
+
 const server = await startServer();
+const smtp = await startSmtpSink();
 console.log(`# ${backend}: server at ${server.base}`);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium', headless: true,
@@ -312,6 +334,54 @@ try {
     expect(await page.isChecked('[data-testid=notify-billing-webhook]'), 'webhook kept');
   });
 
+  await step('admin sets up e-mail and sends a test message', async () => {
+    await page.click('nav >> text=Settings');
+    await page.fill('[data-testid=smtp-host]', '127.0.0.1');
+    await page.fill('[data-testid=smtp-port]', String(smtp.port));
+    await page.selectOption('[data-testid=smtp-security]', 'none');
+    await page.fill('[data-testid=smtp-password]', 'relay-password-9876');
+    await page.fill('[data-testid=smtp-from]', 'ops@example.com');
+    await page.click('[data-testid=smtp-save]');
+    await page.getByTestId('smtp-saved').waitFor();
+    await page.fill('[data-testid=smtp-test-to]', 'inbox@example.org');
+    await page.click('[data-testid=smtp-test]');
+    await page.getByTestId('smtp-test-sent').waitFor();
+    expect(smtp.messages().some(m => m.includes('inbox@example.org')), 'the sink received the test message');
+    await page.reload();
+    expect((await page.getAttribute('[data-testid=smtp-password]', 'placeholder')).includes('9876'), 'masked hint only');
+  });
+
+  await step('password reset through the e-mailed link', async () => {
+    await page.click('[data-testid=sign-out]');
+    await page.waitForURL(/\/login/);
+    await page.click('[data-testid=forgot-link]');
+    await page.waitForURL(/\/forgot-password/);
+    await page.fill('[data-testid=forgot-form] input[name=email]', ADMIN.email);
+    await page.click('[data-testid=forgot-form] button[type=submit]');
+    await page.getByTestId('reset-sent').waitFor();
+    let mail;
+    for (let i = 0; i < 100 && !mail; i++) {
+      mail = smtp.messages().find(m => m.includes('Reset your Ops-Center password'));
+      if (!mail) await new Promise(r => setTimeout(r, 100));
+    }
+    expect(mail, 'the reset mail arrived');
+    const plain = mail.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const link = plain.match(/http:\/\/\S+\/reset-password\?token=[0-9a-f]{64}/)[0];
+    await page.goto(link);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    const next = 'a reset and rather long passphrase';
+    await page.fill('[data-testid=reset-new]', next);
+    await page.fill('[data-testid=reset-confirm]', next);
+    await page.click('[data-testid=reset-save]');
+    await page.getByTestId('reset-done').waitFor();
+    ADMIN.password = next;
+    await page.goto(server.base + '/login');
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('[data-testid=login-form] button[type=submit]');
+    await page.waitForURL(server.base + '/');
+  });
+
   await step('two-factor enrolment by QR code, then sign-in with a code', async () => {
     await page.click('nav >> text=Security');
     await page.click('[data-testid=mfa-start]');
@@ -366,6 +436,7 @@ try {
 } finally {
   await browser.close();
   server.child.kill('SIGTERM');
+  smtp.child.kill('SIGTERM');
   rmSync(server.dataDir, { recursive: true, force: true });
 }
 console.log(`${passed} passed, ${failed} failed`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the test suites need beyond the build: Chromium and a reachable PostgreSQL.
+# What the test suites need beyond the build: Chromium, a reachable PostgreSQL, an SMTP sink.
 set -euo pipefail
 die() { echo "setup-test: $*" >&2; exit 1; }
 
@@ -21,4 +21,11 @@ if ! psql "$OPS_TEST_POSTGRES_URL" -Atqc 'select 1' >/dev/null 2>&1; then
   psql "$OPS_TEST_POSTGRES_URL" -Atqc 'select 1' >/dev/null 2>&1 \
     || die "PostgreSQL at $OPS_TEST_POSTGRES_URL is unreachable; the PostgreSQL suites cannot run (set OPS_TEST_POSTGRES_URL)"
 fi
-echo "setup-test: chromium and PostgreSQL ready"
+# The SMTP sink the mail tests deliver to (PyPI aiosmtpd, Maildir handler).
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+  echo "setup-test: installing aiosmtpd (SMTP sink)"
+  python3 -m pip install --quiet aiosmtpd 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd \
+    || die "could not install aiosmtpd from PyPI; the mail tests cannot run"
+fi
+echo "setup-test: chromium, PostgreSQL and the SMTP sink ready"

@@ -17,9 +17,12 @@ use pages::account::{
     api_keys::ApiKeysPage, notifications::NotificationsPage, profile::ProfilePage,
     security::SecurityPage,
 };
-use pages::admin::{audit::AuditPage, user_detail::UserDetailPage, users::UsersPage};
+use pages::admin::{
+    audit::AuditPage, settings::SettingsPage, user_detail::UserDetailPage, users::UsersPage,
+};
 use pages::{
-    dashboard::DashboardPage, login::LoginPage, login_mfa::LoginMfaPage, not_found::NotFound,
+    dashboard::DashboardPage, forgot_password::ForgotPasswordPage, login::LoginPage,
+    login_mfa::LoginMfaPage, not_found::NotFound, reset_password::ResetPasswordPage,
     setup::SetupPage,
 };
 
@@ -57,6 +60,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/login/mfa") view=LoginMfaPage />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
                 <Route path=path!("/setup") view=SetupPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=DashboardPage />
@@ -67,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("admin/users/:id") view=UserDetailPage />
                     <Route path=path!("admin/audit") view=AuditPage />
+                    <Route path=path!("admin/settings") view=SettingsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -42,6 +42,7 @@ impl AppState {
             db: self.db.clone(),
             limiter: self.limiter.clone(),
             secrets: self.secrets.clone(),
+            base_url: self.base_url(),
             sampler: self.sampler.clone(),
             session_absolute_ms: self.session_absolute_ms(),
         }

@@ -52,6 +52,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
     let pick = move |_| on_pick();
     let users = user.role.has(Permission::UsersRead);
     let audit = user.role.has(Permission::AuditRead);
+    let settings = user.role.has(Permission::SettingsManage);
     view! {
         <aside class="sidebar">
             <a class="brand" href="/">"Ops-Center"</a>
@@ -63,9 +64,10 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/account/security" on:click=pick.clone()>"Security"</A>
                 <A href="/account/notifications" on:click=pick.clone()>"Notifications"</A>
                 <A href="/account/api-keys" on:click=pick.clone()>"API keys"</A>
-                {(users || audit).then(|| view! { <p class="nav-heading">"Administration"</p> })}
+                {(users || audit || settings).then(|| view! { <p class="nav-heading">"Administration"</p> })}
                 {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}
                 {audit.then(|| view! { <A href="/admin/audit" on:click=pick.clone()>"Audit log"</A> })}
+                {settings.then(|| view! { <A href="/admin/settings" on:click=pick.clone()>"Settings"</A> })}
                 <p class="nav-heading">"Developers"</p>
                 <a href="/api/docs" rel="external">"API reference"</a>
             </nav>

@@ -31,6 +31,7 @@ pub fn LoginPage() -> impl IntoView {
                     <button type="submit" class="button primary" disabled=move || login.pending().get()>
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
+                    <a href="/forgot-password" data-testid="forgot-link">"Forgot your password?"</a>
                 </ActionForm>
             </div>
         </div>

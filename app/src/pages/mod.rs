@@ -3,7 +3,9 @@
 pub mod account;
 pub mod admin;
 pub mod dashboard;
+pub mod forgot_password;
 pub mod login;
 pub mod login_mfa;
 pub mod not_found;
+pub mod reset_password;
 pub mod setup;

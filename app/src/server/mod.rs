@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod mail;
 pub mod mfa;
 pub mod system;
 
@@ -19,6 +20,11 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/me", None),
     ("/api/ui/login", None),
     ("/api/ui/login_mfa", None),
+    ("/api/ui/request_reset_link", None),
+    ("/api/ui/set_new_password", None),
+    ("/api/ui/get_smtp", Some("settings_manage")),
+    ("/api/ui/save_smtp", Some("settings_manage")),
+    ("/api/ui/send_test_mail", Some("settings_manage")),
     ("/api/ui/logout", Some("")),
     ("/api/ui/setup_state", None),
     ("/api/ui/create_admin", None),

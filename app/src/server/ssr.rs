@@ -17,6 +17,8 @@ pub struct UiState {
     pub db: Db,
     pub limiter: Arc<LoginLimiter>,
     pub secrets: ops_secrets::MasterKey,
+    /// The console's address for links in e-mails.
+    pub base_url: String,
     pub sampler: Sampler,
     pub session_absolute_ms: i64,
 }

@@ -30,6 +30,8 @@ pub enum AuthError {
     SetupTokenInvalid,
     #[error("your role requires two-factor sign-in: set it up under Account → Security first")]
     MfaRequired,
+    #[error("{0}")]
+    Unavailable(String),
     #[error("database: {0}")]
     Db(#[from] DbError),
     #[error("internal: {0}")]
@@ -63,6 +65,7 @@ impl AuthError {
             AuthError::Conflict(_) => ErrorCode::Conflict,
             AuthError::SetupTokenInvalid => ErrorCode::SetupTokenInvalid,
             AuthError::MfaRequired => ErrorCode::MfaRequired,
+            AuthError::Unavailable(_) => ErrorCode::Unavailable,
             AuthError::Db(_) | AuthError::Internal(_) => ErrorCode::Internal,
         }
     }

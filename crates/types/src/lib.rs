@@ -8,6 +8,7 @@ mod audit;
 mod dto;
 mod error;
 mod import;
+mod mail;
 mod metrics;
 mod mfa;
 mod password;
@@ -20,6 +21,7 @@ pub use audit::*;
 pub use dto::*;
 pub use error::{ApiError, ErrorCode};
 pub use import::*;
+pub use mail::*;
 pub use metrics::*;
 pub use mfa::*;
 pub use password::{

@@ -33,6 +33,8 @@ pub enum Permission {
     UsersManage,
     /// Read the audit log.
     AuditRead,
+    /// Change platform settings (outgoing e-mail, sign-in options).
+    SettingsManage,
 }
 
 impl Role {
@@ -86,13 +88,14 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::AccountRead,
         Permission::AccountWrite,
         Permission::SystemRead,
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::AuditRead,
+        Permission::SettingsManage,
     ];
 
     /// The stable name, e.g. `system_read`.
@@ -104,6 +107,7 @@ impl Permission {
             Permission::UsersRead => "users_read",
             Permission::UsersManage => "users_manage",
             Permission::AuditRead => "audit_read",
+            Permission::SettingsManage => "settings_manage",
         }
     }
 

@@ -59,7 +59,10 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
 
     let path = req.uri().path();
     if req.method() == Method::GET && is_page(path) {
-        let public = path == "/login" || path == "/login/mfa" || path == "/setup";
+        let public = matches!(
+            path,
+            "/login" | "/login/mfa" | "/setup" | "/forgot-password" | "/reset-password"
+        );
         if resolved.is_err() && !public {
             let next = req
                 .uri()

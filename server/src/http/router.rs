@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::auth::me))
         .routes(routes!(v1::auth::session))
         .routes(routes!(v1::auth::mfa_verify))
+        .routes(routes!(v1::mail::forgot))
+        .routes(routes!(v1::mail::reset))
         // the caller's own account
         .routes(routes!(v1::profile::get, v1::profile::update))
         .routes(routes!(v1::profile::change_password))
@@ -135,6 +137,9 @@ pub fn router(state: AppState) -> Router {
             v1::admin::sessions::revoke_all
         ))
         .routes(routes!(v1::admin::sessions::revoke))
+        // settings
+        .routes(routes!(v1::mail::get, v1::mail::put))
+        .routes(routes!(v1::mail::test))
         // audit log
         .routes(routes!(v1::audit::list))
         .routes(routes!(v1::audit::stats))

@@ -198,6 +198,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/update_user" => r#"{"id":"00000000-0000-7000-8000-000000000000","input":{}}"#,
         "/api/ui/apply_bulk" => r#"{"action":"suspend","input":{"ids":[]}}"#,
         "/api/ui/save_mfa_policy" => r#"{"input":{"required_roles":[]}}"#,
+        "/api/ui/save_smtp" => {
+            r#"{"input":{"host":"walk.invalid","port":25,"security":"none","from_address":"a@b.io"}}"#
+        }
         "/api/ui/plan_import" | "/api/ui/run_import" => r#"{"csv":"email\nwalk@example.com"}"#,
         _ => "",
     };
@@ -212,6 +215,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         }
         "/api/ui/create_api_key" => "name=walk",
         "/api/ui/set_user_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
+        "/api/ui/send_test_mail" => "to=walk%40example.com",
+        "/api/ui/request_reset_link" => "email=walk",
+        "/api/ui/set_new_password" => "token=x&new_password=y",
         "/api/ui/rotate_api_key" => "id=00000000-0000-7000-8000-000000000000&grace_minutes=0",
         "/api/ui/revoke_user_api_key" => {
             "id=00000000-0000-7000-8000-000000000000&key_id=00000000-0000-7000-8000-000000000000"

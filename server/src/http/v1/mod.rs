@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod mail;
 pub mod mfa;
 pub mod profile;
 pub mod sessions;

@@ -1,0 +1,119 @@
+//! `/admin/settings`: outgoing e-mail (SMTP) with a test message.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use ops_types::{SmtpSettings, SmtpSettingsForUpdate};
+
+use crate::components::alert::ErrorBox;
+use crate::server::mail::{SaveSmtp, SendTestMail, get_smtp};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let smtp = Resource::new(|| (), |_| get_smtp());
+    view! {
+        <Title text="Settings" />
+        <div class="page-head"><h1>"Settings"</h1></div>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match smtp.await {
+                    Ok(s) => view! { <SmtpCard s=s /> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SmtpCard(s: SmtpSettings) -> impl IntoView {
+    let host = RwSignal::new(s.host.clone());
+    let port = RwSignal::new(s.port.to_string());
+    let security = RwSignal::new(s.security.clone());
+    let username = RwSignal::new(s.username.clone().unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let from_address = RwSignal::new(s.from_address.clone());
+    let from_name = RwSignal::new(s.from_name.clone());
+    let test_to = RwSignal::new(String::new());
+    let save = ServerAction::<SaveSmtp>::new();
+    let test = ServerAction::<SendTestMail>::new();
+    let hint = s.password_hint.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let pw = password.get_untracked();
+        save.dispatch(SaveSmtp {
+            input: SmtpSettingsForUpdate {
+                host: host.get_untracked(),
+                port: port.get_untracked().trim().parse().unwrap_or(0),
+                security: security.get_untracked(),
+                username: Some(username.get_untracked()),
+                password: (!pw.is_empty()).then_some(pw),
+                from_address: from_address.get_untracked(),
+                from_name: from_name.get_untracked(),
+            },
+        });
+    };
+    let field = |label: &'static str,
+                 kind: &'static str,
+                 sig: RwSignal<String>,
+                 id: &'static str| {
+        view! {
+            <label>{label}
+                <input type=kind data-testid=id value=sig.get_untracked() prop:value=move || sig.get()
+                    on:input=move |e| sig.set(event_target_value(&e)) />
+            </label>
+        }
+    };
+    view! {
+        <section class="card" data-testid="smtp">
+            <h3>"Outgoing e-mail"</h3>
+            <p class="muted">"Used for password resets and, later, invitations and billing notices. The password is stored encrypted."</p>
+            {(!s.configured).then(|| view! { <div class="alert warning">"Not set up yet: password reset by e-mail is unavailable."</div> })}
+            <form class="form" on:submit=submit>
+                <div class="form inline">
+                    {field("Server", "text", host, "smtp-host")}
+                    <label class="narrow-field">"Port"
+                        <input type="text" inputmode="numeric" data-testid="smtp-port" value=port.get_untracked()
+                            prop:value=move || port.get() on:input=move |e| port.set(event_target_value(&e)) />
+                    </label>
+                    <label class="narrow-field">"Security"
+                        <select data-testid="smtp-security" on:change=move |e| security.set(event_target_value(&e))>
+                            {[("starttls", "STARTTLS (587)"), ("tls", "TLS (465)"), ("none", "None (local relay only)")].map(|(v, l)| {
+                                let selected = s.security == v;
+                                view! { <option value=v selected=selected>{l}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+                <div class="form inline">
+                    {field("User name", "text", username, "smtp-user")}
+                    <label>"Password"
+                        <input type="password" autocomplete="new-password" data-testid="smtp-password"
+                            placeholder=hint.clone().map(|h| format!("stored ({h}); type to replace")).unwrap_or_default()
+                            prop:value=move || password.get() on:input=move |e| password.set(event_target_value(&e)) />
+                    </label>
+                </div>
+                <div class="form inline">
+                    {field("From address", "email", from_address, "smtp-from")}
+                    {field("From name", "text", from_name, "smtp-from-name")}
+                </div>
+                {move || save.value().get().map(|r| match r {
+                    Ok(_) => view! { <div class="alert success" data-testid="smtp-saved">"Saved."</div> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                })}
+                <div class="buttons"><button type="submit" class="button primary" data-testid="smtp-save">"Save"</button></div>
+            </form>
+            <form class="form inline" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                test.dispatch(SendTestMail { to: test_to.get_untracked() });
+            }>
+                {field("Send a test message to", "email", test_to, "smtp-test-to")}
+                <div class="buttons"><button type="submit" class="button" data-testid="smtp-test"
+                    disabled=move || test.pending().get()>{move || if test.pending().get() { "Sending…" } else { "Send test" }}</button></div>
+            </form>
+            {move || test.value().get().map(|r| match r {
+                Ok(()) => view! { <div class="alert success" data-testid="smtp-test-sent">"Sent. Check the inbox."</div> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+            })}
+        </section>
+    }
+}

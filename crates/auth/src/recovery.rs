@@ -1,0 +1,167 @@
+//! "Forgot your password?": a single-use link, valid for an hour, sent by e-mail; following it
+//! sets a new password (the policy applies) and ends every session of the account. The answer
+//! to a request never says whether the address has an account.
+
+use ops_db::{AuditRecord, Db, Row, now_ms, record_audit};
+use ops_secrets::MasterKey;
+use ops_types::{ForgotPassword, ResetPassword};
+
+use crate::token::{random_hex, sha256_hex};
+use crate::users::{self, Email};
+use crate::{AuthError, LoginLimiter, devices, password};
+
+const PURPOSE: &str = "reset";
+const VALID_MS: i64 = 60 * 60_000;
+
+fn mail_error(e: ops_mail::MailError) -> AuthError {
+    match e {
+        ops_mail::MailError::NotConfigured => AuthError::Unavailable(e.to_string()),
+        other => AuthError::Internal(other.to_string()),
+    }
+}
+
+/// Sends a reset link to `input.email` if it has an enabled account. `base_url` is the
+/// console's address (the link points there).
+pub async fn request(
+    db: &Db,
+    key: &MasterKey,
+    limiter: &LoginLimiter,
+    input: ForgotPassword,
+    base_url: &str,
+    ip: Option<&str>,
+) -> Result<(), AuthError> {
+    let email = Email::parse(&input.email)?;
+    limiter
+        .begin(&format!("reset:{}", email.as_str()), ip)
+        .map_err(|retry_after| AuthError::RateLimited { retry_after })?;
+    if ops_mail::load(db).await.map_err(mail_error)?.is_none() {
+        return Err(mail_error(ops_mail::MailError::NotConfigured));
+    }
+    let Some(user) = users::find_by_email(db, email.as_str())
+        .await?
+        .filter(|u| !u.disabled)
+    else {
+        return Ok(());
+    };
+    let token = random_hex(32)?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    // One live link at a time: an older one stops working.
+    sqlx::query("DELETE FROM user_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+        .bind(&user.id)
+        .bind(PURPOSE)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sha256_hex(&token))
+    .bind(&user.id)
+    .bind(PURPOSE)
+    .bind(now)
+    .bind(now + VALID_MS)
+    .execute(&mut *tx)
+    .await?;
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            action: "user.password_reset_requested",
+            target: Some(&user.id),
+            target_label: Some(&user.email),
+            ip,
+            ..AuditRecord::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let link = format!(
+        "{}/reset-password?token={token}",
+        base_url.trim_end_matches('/')
+    );
+    let mail = ops_mail::Mail {
+        to: user.email.clone(),
+        subject: "Reset your Ops-Center password".into(),
+        text: format!(
+            "Someone asked to reset the password of {} on Ops-Center.\n\n\
+             Set a new password within the hour:\n{link}\n\n\
+             If it was not you, ignore this message; your password stays as it is.\n",
+            user.email
+        ),
+    };
+    // Sent in the background, so the answer takes as long whether or not the account exists.
+    let (db, key) = (db.clone(), key.clone());
+    tokio::spawn(async move {
+        if let Err(e) = ops_mail::send(&db, &key, mail).await {
+            tracing::error!(error = %e, "password reset mail not sent");
+        }
+    });
+    Ok(())
+}
+
+/// Sets a new password with a reset link's token; answers the account's email.
+pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<String, AuthError> {
+    let invalid = || {
+        AuthError::invalid(
+            "token",
+            "the link is unknown, already used or expired; ask for a new one",
+        )
+    };
+    let now = now_ms();
+    let row = sqlx::query(
+        "SELECT user_id FROM user_tokens WHERE token_hash = $1 AND purpose = $2 \
+         AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(sha256_hex(input.token.trim()))
+    .bind(PURPOSE)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(invalid)?;
+    let user_id: String = row.try_get("user_id")?;
+    let user = users::find_by_id(db, &user_id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(invalid)?;
+    password::check_policy(&input.new_password, Some(&user.email)).map_err(|e| match e {
+        AuthError::Invalid { message, .. } => AuthError::invalid("new_password", message),
+        other => other,
+    })?;
+    let hash = password::hash(&input.new_password).await?;
+    let mut tx = db.begin().await?;
+    // Spend the token first: of two concurrent uses, one finds it spent.
+    let spent = sqlx::query(
+        "UPDATE user_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(sha256_hex(input.token.trim()))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if spent != 1 {
+        return Err(invalid());
+    }
+    sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")
+        .bind(&user.id)
+        .bind(&hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let ended = devices::end_all(&mut tx, &user.id, None).await?;
+    let detail = format!("sessions_ended={ended}");
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            actor_id: Some(&user.id),
+            action: "user.password_reset",
+            target: Some(&user.id),
+            target_label: Some(&user.email),
+            ip,
+            detail: Some(&detail),
+            ..AuditRecord::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user.email)
+}

@@ -1,0 +1,58 @@
+//! E-mail settings and the password-reset flow.
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/admin/settings/smtp`: never the password, only a masked hint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SmtpSettings {
+    pub configured: bool,
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub security: String,
+    pub username: Option<String>,
+    pub password_hint: Option<String>,
+    pub from_address: String,
+    pub from_name: String,
+}
+
+/// `PUT /api/v1/admin/settings/smtp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SmtpSettingsForUpdate {
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub security: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Absent: keep the stored one; empty: remove it.
+    #[serde(default)]
+    pub password: Option<String>,
+    pub from_address: String,
+    #[serde(default)]
+    pub from_name: String,
+}
+
+/// `POST /api/v1/admin/settings/smtp/test`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TestMail {
+    pub to: String,
+}
+
+/// `POST /api/v1/auth/forgot-password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForgotPassword {
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/reset-password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPassword {
+    pub token: String,
+    pub new_password: String,
+}

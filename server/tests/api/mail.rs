@@ -1,0 +1,240 @@
+//! Outgoing mail through a real SMTP sink: the console's SMTP settings (password sealed,
+//! masked), the test message, and password reset by e-mailed single-use link.
+
+use ops_types::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, backends, error_of, spawn_app};
+use crate::smtp::Sink;
+
+async fn configure(app: &TestApp, admin: &reqwest::Client, sink: &Sink) -> reqwest::Response {
+    admin
+        .put(app.url("/api/v1/admin/settings/smtp"))
+        .json(&json!({"host": "127.0.0.1", "port": sink.port, "security": "none", "username": null,
+                      "password": "smtp-secret-value-1234", "from_address": "ops@example.com", "from_name": "Ops"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The reset token in a (possibly quoted-printable) message.
+fn token_in(message: &str) -> String {
+    let plain = message
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let at = plain.find("token=").expect("a link with a token") + "token=".len();
+    plain[at..at + 64].to_string()
+}
+
+#[tokio::test]
+async fn smtp_settings_are_sealed_masked_and_tested() {
+    for backend in backends() {
+        let Some(sink) = Sink::start().await else {
+            return;
+        };
+        let app = spawn_app(backend).await;
+        let admin = app.signed_in(Role::Admin).await;
+        let moderator = app.signed_in(Role::Moderator).await;
+        assert_eq!(
+            app.get(&moderator, "/api/v1/admin/settings/smtp")
+                .await
+                .status(),
+            403
+        );
+        let s: Value = app.get_json(&admin, "/api/v1/admin/settings/smtp").await;
+        assert_eq!(s["configured"], false);
+        let res = app
+            .post_json(
+                &admin,
+                "/api/v1/admin/settings/smtp/test",
+                &json!({"to": "a@b.io"}),
+            )
+            .await;
+        assert_eq!(res.status(), 503, "not set up");
+
+        for (patch, field) in [
+            (json!({"host": "bad host"}), "host"),
+            (json!({"security": "ssl3"}), "security"),
+            (json!({"from_address": "nope"}), "from_address"),
+        ] {
+            let mut body = json!({"host": "127.0.0.1", "port": sink.port, "security": "none", "from_address": "ops@example.com"});
+            for (k, v) in patch.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let res = admin
+                .put(app.url("/api/v1/admin/settings/smtp"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(error_of(res).await["field"], field);
+        }
+        let res = configure(&app, &admin, &sink).await;
+        assert_eq!(res.status(), 200);
+        let s: Value = res.json().await.unwrap();
+        assert_eq!(
+            (s["configured"].as_bool(), s["password_hint"].as_str()),
+            (Some(true), Some("••••1234"))
+        );
+        let stored: String =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'mail.smtp'")
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        assert!(
+            !stored.contains("smtp-secret-value"),
+            "sealed at rest: {stored}"
+        );
+        let log = app
+            .get_text(&admin, "/api/v1/audit/logs?action=settings.update")
+            .await;
+        assert!(!log.contains("smtp-secret-value"));
+
+        // Saving without a password keeps the stored one.
+        let res = admin
+            .put(app.url("/api/v1/admin/settings/smtp"))
+            .json(&json!({"host": "127.0.0.1", "port": sink.port, "security": "none", "from_address": "ops@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        let s: Value = res.json().await.unwrap();
+        assert_eq!(s["password_hint"], "••••1234");
+
+        let res = app
+            .post_json(
+                &admin,
+                "/api/v1/admin/settings/smtp/test",
+                &json!({"to": "check@example.org"}),
+            )
+            .await;
+        assert_eq!(res.status(), 204);
+        let msg = sink.wait_for("check@example.org").await;
+        assert!(msg.contains("Ops-Center test message"), "{msg}");
+    }
+}
+
+#[tokio::test]
+async fn password_reset_by_emailed_link() {
+    for backend in backends() {
+        let Some(sink) = Sink::start().await else {
+            return;
+        };
+        let app = spawn_app(backend).await;
+        let email = app.user(Role::Developer).await;
+        let forgot = |to: &str| {
+            let (app, body) = (&app, json!({"email": to}));
+            async move {
+                app.post_json(&app.browser(), "/api/v1/auth/forgot-password", &body)
+                    .await
+            }
+        };
+        assert_eq!(forgot(&email).await.status(), 503, "no mail server yet");
+        let admin = app.signed_in(Role::Admin).await;
+        configure(&app, &admin, &sink).await;
+        let session = app.sign_in(&email, PASSWORD).await;
+
+        // Unknown addresses get the same answer and no mail.
+        assert_eq!(forgot("nobody@example.com").await.status(), 202);
+        assert_eq!(forgot(&email).await.status(), 202);
+        let first = token_in(&sink.wait_for(&email).await);
+        assert!(
+            sink.messages()
+                .iter()
+                .all(|m| !m.contains("nobody@example.com"))
+        );
+
+        // A second request replaces the first link.
+        let before = sink.messages().len();
+        assert_eq!(forgot(&email).await.status(), 202);
+        for _ in 0..100 {
+            if sink.messages().len() > before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let second = sink
+            .messages()
+            .iter()
+            .map(|m| token_in(m))
+            .find(|t| *t != first)
+            .expect("a second link");
+        let reset = |token: &str, pw: &str| {
+            let (app, body) = (&app, json!({"token": token, "new_password": pw}));
+            async move {
+                app.post_json(&app.browser(), "/api/v1/auth/reset-password", &body)
+                    .await
+            }
+        };
+        assert_eq!(
+            error_of(reset(&first, "a fresh long passphrase").await).await["field"],
+            "token",
+            "replaced"
+        );
+        assert_eq!(
+            error_of(reset(&second, "password123").await).await["field"],
+            "new_password"
+        );
+        assert_eq!(
+            reset(&second, "a fresh long passphrase").await.status(),
+            204
+        );
+        assert_eq!(
+            app.get(&session, "/api/v1/auth/me").await.status(),
+            401,
+            "sessions ended"
+        );
+        app.sign_in(&email, "a fresh long passphrase").await;
+        assert_eq!(
+            error_of(reset(&second, "another long passphrase").await).await["field"],
+            "token",
+            "used once"
+        );
+
+        assert_eq!(
+            forgot(&email).await.status(),
+            429,
+            "requests are limited like sign-ins"
+        );
+        let log: Value = app
+            .get_json(&admin, "/api/v1/audit/logs?action=user.password_reset")
+            .await;
+        assert_eq!(log["events"][0]["target_label"], email.as_str());
+        assert!(
+            !serde_json::to_string(&log).unwrap().contains(&second),
+            "no token in the audit log"
+        );
+    }
+}
+
+#[tokio::test]
+async fn expired_links_are_refused() {
+    for backend in backends() {
+        let Some(sink) = Sink::start().await else {
+            return;
+        };
+        let app = spawn_app(backend).await;
+        let admin = app.signed_in(Role::Admin).await;
+        configure(&app, &admin, &sink).await;
+        let email = app.user(Role::Viewer).await;
+        app.post_json(
+            &app.browser(),
+            "/api/v1/auth/forgot-password",
+            &json!({"email": email}),
+        )
+        .await;
+        let token = token_in(&sink.wait_for(&email).await);
+        sqlx::query("UPDATE user_tokens SET expires_at = 1")
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let res = app
+            .post_json(
+                &app.browser(),
+                "/api/v1/auth/reset-password",
+                &json!({"token": token, "new_password": "a fresh long passphrase"}),
+            )
+            .await;
+        assert_eq!(error_of(res).await["field"], "token");
+    }
+}
