@@ -25,17 +25,21 @@ mod imp {
         }
     }
 
+    /// The file chosen in the `<input type=file>` that fired `ev`.
+    fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+    }
+
     /// Reads the file chosen in the `<input type=file>` that fired `ev`, then calls `done`
     /// with its text (or an error message).
     pub fn read_chosen_file(
         ev: &leptos::ev::Event,
         done: impl FnOnce(Result<String, String>) + 'static,
     ) {
-        let file = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0));
+        let file = chosen_file(ev);
         let Some(file) = file else {
             return;
         };
@@ -58,11 +62,7 @@ mod imp {
         url: &str,
         done: impl FnOnce(Result<String, String>) + 'static,
     ) {
-        let file = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0));
+        let file = chosen_file(ev);
         let (Some(file), Some(window)) = (file, web_sys::window()) else {
             return;
         };
