@@ -382,6 +382,39 @@ try {
     await page.waitForURL(server.base + '/');
   });
 
+  await step('open registration: sign up, confirm by e-mail, sign in', async () => {
+    await page.click('nav >> text=Settings');
+    await page.selectOption('[data-testid=registration-mode]', 'open');
+    await page.click('[data-testid=registration-save]');
+    await page.getByTestId('registration-saved').waitFor();
+    const visitor = await browser.newContext();
+    const p2 = await visitor.newPage();
+    await p2.goto(server.base + '/login');
+    await p2.click('[data-testid=signup-link]');
+    await p2.waitForURL(/\/register$/);
+    await p2.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await p2.fill('[data-testid=signup-email]', 'newbie@example.com');
+    await p2.fill('[data-testid=signup-name]', 'New Bie');
+    await p2.fill('[data-testid=signup-password]', 'glad to be here today');
+    await p2.click('[data-testid=signup-submit]');
+    await p2.getByTestId('signup-sent').waitFor();
+    let mail;
+    for (let i = 0; i < 100 && !mail; i++) {
+      mail = smtp.messages().find(m => m.includes('newbie@example.com') && m.includes('Confirm your Ops-Center account'));
+      if (!mail) await new Promise(r => setTimeout(r, 100));
+    }
+    expect(mail, 'the confirmation mail arrived');
+    const plain = mail.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    await p2.goto(plain.match(/http:\/\/\S+\/verify-email\?token=[0-9a-f]{64}/)[0]);
+    await p2.getByTestId('verified').waitFor();
+    await p2.goto(server.base + '/login');
+    await p2.fill('input[name=email]', 'newbie@example.com');
+    await p2.fill('input[name=password]', 'glad to be here today');
+    await p2.click('[data-testid=login-form] button[type=submit]');
+    await p2.waitForURL(server.base + '/');
+    await visitor.close();
+  });
+
   await step('two-factor enrolment by QR code, then sign-in with a code', async () => {
     await page.click('nav >> text=Security');
     await page.click('[data-testid=mfa-start]');

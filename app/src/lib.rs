@@ -22,8 +22,8 @@ use pages::admin::{
 };
 use pages::{
     dashboard::DashboardPage, forgot_password::ForgotPasswordPage, login::LoginPage,
-    login_mfa::LoginMfaPage, not_found::NotFound, reset_password::ResetPasswordPage,
-    setup::SetupPage,
+    login_mfa::LoginMfaPage, not_found::NotFound, register::RegisterPage,
+    reset_password::ResetPasswordPage, setup::SetupPage, verify_email::VerifyEmailPage,
 };
 
 /// The HTML document around the app. The inline script sets the theme before first paint.
@@ -62,6 +62,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login/mfa") view=LoginMfaPage />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/register") view=RegisterPage />
+                <Route path=path!("/verify-email") view=VerifyEmailPage />
                 <Route path=path!("/setup") view=SetupPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=DashboardPage />

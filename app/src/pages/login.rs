@@ -6,10 +6,12 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::alert::ErrorBox;
 use crate::server::auth::Login;
+use crate::server::mail::registration_mode;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    let registration = Resource::new(|| (), |_| registration_mode());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let error = move || login.value().get().and_then(|r| r.err());
@@ -32,6 +34,13 @@ pub fn LoginPage() -> impl IntoView {
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                     <a href="/forgot-password" data-testid="forgot-link">"Forgot your password?"</a>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            registration.await.ok().filter(|r| r.mode == "open").map(|_| view! {
+                                <a href="/register" data-testid="signup-link">"Create an account"</a>
+                            })
+                        })}
+                    </Suspense>
                 </ActionForm>
             </div>
         </div>

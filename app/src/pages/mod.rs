@@ -7,5 +7,7 @@ pub mod forgot_password;
 pub mod login;
 pub mod login_mfa;
 pub mod not_found;
+pub mod register;
 pub mod reset_password;
 pub mod setup;
+pub mod verify_email;

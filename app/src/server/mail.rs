@@ -58,3 +58,52 @@ pub async fn set_new_password(token: String, new_password: String) -> Result<(),
     ops_auth::recovery::reset(&st.db, input, ip.as_deref()).await?;
     Ok(())
 }
+
+/// Public: whether the sign-in page offers "Create an account".
+#[server(prefix = "/api/ui", endpoint = "registration_mode")]
+pub async fn registration_mode() -> Result<ops_types::RegistrationSettings, ApiError> {
+    Ok(ops_auth::registration::settings(&state()?.db).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "save_registration_mode")]
+pub async fn save_registration_mode(
+    mode: String,
+) -> Result<ops_types::RegistrationSettings, ApiError> {
+    let ctx = ctx()?;
+    let input = ops_types::RegistrationSettings { mode };
+    Ok(ops_auth::registration::set_settings(&state()?.db, &ctx, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<(), ApiError> {
+    let st = state()?;
+    let ip = client_ip();
+    let input = ops_types::Registration {
+        email,
+        display_name,
+        password,
+    };
+    Ok(ops_auth::registration::register(
+        &st.db,
+        &st.secrets,
+        &st.limiter,
+        input,
+        &st.base_url,
+        ip.as_deref(),
+    )
+    .await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<(), ApiError> {
+    let st = state()?;
+    let ip = client_ip();
+    Ok(
+        ops_auth::registration::verify(&st.db, ops_types::VerifyEmail { token }, ip.as_deref())
+            .await?,
+    )
+}

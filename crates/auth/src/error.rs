@@ -32,6 +32,8 @@ pub enum AuthError {
     MfaRequired,
     #[error("{0}")]
     Unavailable(String),
+    #[error("confirm your e-mail address first: follow the link we sent you")]
+    EmailUnverified,
     #[error("database: {0}")]
     Db(#[from] DbError),
     #[error("internal: {0}")]
@@ -66,6 +68,7 @@ impl AuthError {
             AuthError::SetupTokenInvalid => ErrorCode::SetupTokenInvalid,
             AuthError::MfaRequired => ErrorCode::MfaRequired,
             AuthError::Unavailable(_) => ErrorCode::Unavailable,
+            AuthError::EmailUnverified => ErrorCode::EmailUnverified,
             AuthError::Db(_) | AuthError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -141,6 +141,10 @@ async fn check_password(
     let ok = pw.len() <= 4 * ops_types::PASSWORD_MAX_LEN && password::verify(pw, hash).await;
 
     match (ok, user) {
+        (true, Some(user)) if !user.email_verified => {
+            limiter.succeeded(account, ip);
+            Err(AuthError::EmailUnverified)
+        }
         (true, Some(user)) => {
             limiter.succeeded(account, ip);
             Ok(user)

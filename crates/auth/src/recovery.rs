@@ -2,13 +2,12 @@
 //! sets a new password (the policy applies) and ends every session of the account. The answer
 //! to a request never says whether the address has an account.
 
-use ops_db::{AuditRecord, Db, Row, now_ms, record_audit};
+use ops_db::{AuditRecord, Db, now_ms, record_audit};
 use ops_secrets::MasterKey;
 use ops_types::{ForgotPassword, ResetPassword};
 
-use crate::token::{random_hex, sha256_hex};
 use crate::users::{self, Email};
-use crate::{AuthError, LoginLimiter, devices, password};
+use crate::{AuthError, LoginLimiter, devices, links, password};
 
 const PURPOSE: &str = "reset";
 const VALID_MS: i64 = 60 * 60_000;
@@ -43,26 +42,9 @@ pub async fn request(
     else {
         return Ok(());
     };
-    let token = random_hex(32)?;
-    let now = now_ms();
     let mut tx = db.begin().await?;
     // One live link at a time: an older one stops working.
-    sqlx::query("DELETE FROM user_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
-        .bind(&user.id)
-        .bind(PURPOSE)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(sha256_hex(&token))
-    .bind(&user.id)
-    .bind(PURPOSE)
-    .bind(now)
-    .bind(now + VALID_MS)
-    .execute(&mut *tx)
-    .await?;
+    let token = links::issue(&mut tx, &user.id, PURPOSE, VALID_MS).await?;
     record_audit(
         &mut tx,
         AuditRecord {
@@ -108,17 +90,9 @@ pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<St
         )
     };
     let now = now_ms();
-    let row = sqlx::query(
-        "SELECT user_id FROM user_tokens WHERE token_hash = $1 AND purpose = $2 \
-         AND used_at IS NULL AND expires_at > $3",
-    )
-    .bind(sha256_hex(input.token.trim()))
-    .bind(PURPOSE)
-    .bind(now)
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or_else(invalid)?;
-    let user_id: String = row.try_get("user_id")?;
+    let user_id = links::peek(db, &input.token, PURPOSE)
+        .await?
+        .ok_or_else(invalid)?;
     let user = users::find_by_id(db, &user_id)
         .await?
         .filter(|u| !u.disabled)
@@ -130,15 +104,7 @@ pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<St
     let hash = password::hash(&input.new_password).await?;
     let mut tx = db.begin().await?;
     // Spend the token first: of two concurrent uses, one finds it spent.
-    let spent = sqlx::query(
-        "UPDATE user_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
-    )
-    .bind(sha256_hex(input.token.trim()))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if spent != 1 {
+    if !links::spend(&mut tx, &input.token, PURPOSE).await? {
         return Err(invalid());
     }
     sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")

@@ -47,13 +47,15 @@ pub struct User {
     pub password_hash: Option<String>,
     pub role: Role,
     pub disabled: bool,
+    /// Self-registered accounts sign in only once their address is confirmed.
+    pub email_verified: bool,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
 }
 
 impl User {
-    pub(crate) const COLUMNS: &'static str =
-        "id, email, display_name, password_hash, role, disabled, created_at, last_login_at";
+    pub(crate) const COLUMNS: &'static str = "id, email, display_name, password_hash, role, disabled, created_at, last_login_at, \
+         email_verified_at";
 
     pub(crate) fn from_row(r: &AnyRow) -> Result<User, AuthError> {
         let role: String = r.try_get("role")?;
@@ -65,6 +67,7 @@ impl User {
             role: Role::parse(&role)
                 .ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
             disabled: r.try_get::<i64, _>("disabled")? != 0,
+            email_verified: r.try_get::<Option<i64>, _>("email_verified_at")?.is_some(),
             created_at: r.try_get("created_at")?,
             last_login_at: r.try_get("last_login_at")?,
         })
@@ -121,6 +124,8 @@ pub enum Actor<'a> {
     Setup { ip: Option<&'a str> },
     /// A signed-in administrator.
     Admin(&'a AuthCtx),
+    /// The person themself, on the registration page (the address is not confirmed yet).
+    SignUp { ip: Option<&'a str> },
 }
 
 impl Actor<'_> {
@@ -129,6 +134,7 @@ impl Actor<'_> {
             Actor::Cli => "cli",
             Actor::Setup { .. } => "setup_link",
             Actor::Admin(_) => "admin",
+            Actor::SignUp { .. } => "registration",
         }
     }
 }
@@ -170,12 +176,13 @@ pub(crate) async fn insert(
         password_hash: hash,
         role: input.role,
         disabled: false,
+        email_verified: !matches!(actor, Actor::SignUp { .. }),
         created_at: now,
         last_login_at: None,
     };
     let res = sqlx::query(
-        "INSERT INTO users (id, email, display_name, password_hash, role, disabled, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+        "INSERT INTO users (id, email, display_name, password_hash, role, disabled, created_at, updated_at, \
+         email_verified_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $6, $7)",
     )
     .bind(&user.id)
     .bind(&user.email)
@@ -183,6 +190,7 @@ pub(crate) async fn insert(
     .bind(&user.password_hash)
     .bind(user.role.as_str())
     .bind(now)
+    .bind((!matches!(actor, Actor::SignUp { .. })).then_some(now))
     .execute(&mut **tx)
     .await;
     if let Err(e) = res {
@@ -199,7 +207,7 @@ pub(crate) async fn insert(
     let detail = format!("role={} via={}", user.role, actor.as_str());
     let base = match actor {
         Actor::Admin(ctx) => ctx.audit("user.create"),
-        Actor::Setup { ip } => AuditRecord {
+        Actor::Setup { ip } | Actor::SignUp { ip } => AuditRecord {
             action: "user.create",
             ip,
             ..AuditRecord::default()

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     SetupTokenInvalid,
     /// The role requires two-factor sign-in and this account has not set it up yet.
     MfaRequired,
+    /// A self-registered account whose e-mail address is not confirmed yet.
+    EmailUnverified,
     /// Something failed on our side; details are in the log under the request id.
     Internal,
     Unavailable,
@@ -43,7 +45,8 @@ impl ErrorCode {
             ErrorCode::Forbidden
             | ErrorCode::CrossOrigin
             | ErrorCode::SetupTokenInvalid
-            | ErrorCode::MfaRequired => 403,
+            | ErrorCode::MfaRequired
+            | ErrorCode::EmailUnverified => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::RateLimited => 429,
@@ -65,6 +68,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::SetupTokenInvalid => "setup_token_invalid",
             ErrorCode::MfaRequired => "mfa_required",
+            ErrorCode::EmailUnverified => "email_unverified",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }

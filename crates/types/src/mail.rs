@@ -56,3 +56,28 @@ pub struct ResetPassword {
     pub token: String,
     pub new_password: String,
 }
+
+/// Who may create an account on the sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistrationSettings {
+    /// `closed` (only administrators create accounts) or `open` (anyone may sign up, as a viewer).
+    pub mode: String,
+}
+
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registration {
+    pub email: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/verify-email`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifyEmail {
+    pub token: String,
+}

@@ -61,7 +61,13 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
     if req.method() == Method::GET && is_page(path) {
         let public = matches!(
             path,
-            "/login" | "/login/mfa" | "/setup" | "/forgot-password" | "/reset-password"
+            "/login"
+                | "/login/mfa"
+                | "/setup"
+                | "/forgot-password"
+                | "/reset-password"
+                | "/register"
+                | "/verify-email"
         );
         if resolved.is_err() && !public {
             let next = req

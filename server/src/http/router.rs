@@ -70,6 +70,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::auth::mfa_verify))
         .routes(routes!(v1::mail::forgot))
         .routes(routes!(v1::mail::reset))
+        .routes(routes!(v1::mail::registration))
+        .routes(routes!(v1::mail::register))
+        .routes(routes!(v1::mail::verify_email))
         // the caller's own account
         .routes(routes!(v1::profile::get, v1::profile::update))
         .routes(routes!(v1::profile::change_password))
@@ -140,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         // settings
         .routes(routes!(v1::mail::get, v1::mail::put))
         .routes(routes!(v1::mail::test))
+        .routes(routes!(v1::mail::set_registration))
         // audit log
         .routes(routes!(v1::audit::list))
         .routes(routes!(v1::audit::stats))

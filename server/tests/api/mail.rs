@@ -238,3 +238,97 @@ async fn expired_links_are_refused() {
         assert_eq!(error_of(res).await["field"], "token");
     }
 }
+
+#[tokio::test]
+async fn open_registration_with_confirmation_by_email() {
+    for backend in backends() {
+        let Some(sink) = Sink::start().await else {
+            return;
+        };
+        let app = spawn_app(backend).await;
+        let signup = |email: &str| {
+            let (app, body) = (
+                &app,
+                json!({"email": email, "display_name": "Neo", "password": "a sign-up passphrase"}),
+            );
+            async move {
+                app.post_json(&app.browser(), "/api/v1/auth/register", &body)
+                    .await
+            }
+        };
+        let mode: Value = app
+            .get_json(&app.browser(), "/api/v1/auth/registration")
+            .await;
+        assert_eq!(mode["mode"], "closed", "closed by default");
+        assert_eq!(signup("neo@example.com").await.status(), 403);
+
+        let admin = app.signed_in(Role::Admin).await;
+        let open = |mode: &str| {
+            let (app, admin, body) = (&app, &admin, json!({"mode": mode}));
+            async move {
+                admin
+                    .put(app.url("/api/v1/admin/settings/registration"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(error_of(open("maybe").await).await["field"], "mode");
+        assert_eq!(open("open").await.status(), 200);
+        assert_eq!(
+            signup("neo@example.com").await.status(),
+            503,
+            "needs e-mail"
+        );
+        configure(&app, &admin, &sink).await;
+        assert_eq!(signup("neo@example.com").await.status(), 201);
+        assert_eq!(
+            error_of(signup("NEO@example.com").await).await["field"],
+            "email",
+            "taken"
+        );
+
+        // Not before the address is confirmed.
+        let login = json!({"email": "neo@example.com", "password": "a sign-up passphrase"});
+        let res = app
+            .post_json(&app.browser(), "/api/v1/auth/login", &login)
+            .await;
+        assert_eq!(res.status(), 403);
+        assert_eq!(error_of(res).await["code"], "email_unverified");
+        let mail = sink.wait_for("neo@example.com").await;
+        let token = token_in(&mail);
+        let verify = |t: &str| {
+            let (app, body) = (&app, json!({"token": t}));
+            async move {
+                app.post_json(&app.browser(), "/api/v1/auth/verify-email", &body)
+                    .await
+            }
+        };
+        assert_eq!(verify(&token).await.status(), 204);
+        assert_eq!(
+            error_of(verify(&token).await).await["field"],
+            "token",
+            "once"
+        );
+        let res = app
+            .post_json(&app.browser(), "/api/v1/auth/login", &login)
+            .await;
+        assert_eq!(res.status(), 200);
+        let me: Value = res.json().await.unwrap();
+        assert_eq!(me["role"], "viewer");
+        let log: Value = app
+            .get_json(&admin, "/api/v1/audit/logs?action=user.")
+            .await;
+        let details: Vec<&str> = log["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["detail"].as_str())
+            .collect();
+        assert!(
+            details.iter().any(|d| d.contains("via=registration")),
+            "{details:?}"
+        );
+    }
+}

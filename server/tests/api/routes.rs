@@ -218,6 +218,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/send_test_mail" => "to=walk%40example.com",
         "/api/ui/request_reset_link" => "email=walk",
         "/api/ui/set_new_password" => "token=x&new_password=y",
+        "/api/ui/sign_up" => "email=walk&display_name=W&password=x",
+        "/api/ui/confirm_email" => "token=x",
+        "/api/ui/save_registration_mode" => "mode=closed",
         "/api/ui/rotate_api_key" => "id=00000000-0000-7000-8000-000000000000&grace_minutes=0",
         "/api/ui/revoke_user_api_key" => {
             "id=00000000-0000-7000-8000-000000000000&key_id=00000000-0000-7000-8000-000000000000"

@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use ops_types::{SmtpSettings, SmtpSettingsForUpdate};
 
 use crate::components::alert::ErrorBox;
-use crate::server::mail::{SaveSmtp, SendTestMail, get_smtp};
+use crate::server::mail::{
+    SaveRegistrationMode, SaveSmtp, SendTestMail, get_smtp, registration_mode,
+};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -21,6 +23,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <RegistrationCard />
     }
 }
 
@@ -112,6 +115,41 @@ fn SmtpCard(s: SmtpSettings) -> impl IntoView {
             </form>
             {move || test.value().get().map(|r| match r {
                 Ok(()) => view! { <div class="alert success" data-testid="smtp-test-sent">"Sent. Check the inbox."</div> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// Who may create an account.
+#[component]
+fn RegistrationCard() -> impl IntoView {
+    let save = ServerAction::<SaveRegistrationMode>::new();
+    let mode = Resource::new(move || save.version().get(), |_| registration_mode());
+    view! {
+        <section class="card" data-testid="registration">
+            <h3>"Registration"</h3>
+            <p class="muted">"Open: anyone may create a viewer account from the sign-in page and confirms it by e-mail. Closed: only administrators create accounts."</p>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let current = mode.await.map(|m| m.mode).unwrap_or_else(|_| "closed".into());
+                    let choice = RwSignal::new(current.clone());
+                    view! {
+                        <div class="form inline">
+                            <label class="narrow-field">"Sign-up"
+                                <select data-testid="registration-mode" on:change=move |e| choice.set(event_target_value(&e))>
+                                    <option value="closed" selected=current == "closed">"Closed"</option>
+                                    <option value="open" selected=current == "open">"Open"</option>
+                                </select>
+                            </label>
+                            <div class="buttons"><button class="button" data-testid="registration-save"
+                                on:click=move |_| { save.dispatch(SaveRegistrationMode { mode: choice.get_untracked() }); }>"Save"</button></div>
+                        </div>
+                    }
+                })}
+            </Suspense>
+            {move || save.value().get().map(|r| match r {
+                Ok(_) => view! { <div class="alert success" data-testid="registration-saved">"Saved."</div> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e /> }.into_any(),
             })}
         </section>

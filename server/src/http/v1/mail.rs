@@ -4,8 +4,11 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use ops_auth::{AuthCtx, ClientIp, HttpError, mail_settings, recovery};
-use ops_types::{ForgotPassword, ResetPassword, SmtpSettings, SmtpSettingsForUpdate, TestMail};
+use ops_auth::{AuthCtx, ClientIp, HttpError, mail_settings, recovery, registration};
+use ops_types::{
+    ForgotPassword, Registration, RegistrationSettings, ResetPassword, SmtpSettings,
+    SmtpSettingsForUpdate, TestMail, VerifyEmail,
+};
 
 use crate::http::json::ApiJson;
 use crate::state::AppState;
@@ -79,5 +82,62 @@ pub async fn reset(
     ApiJson(input): ApiJson<ResetPassword>,
 ) -> Result<StatusCode, HttpError> {
     recovery::reset(&state.db, input, ip.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether anyone may sign up (`open`) or only administrators create accounts (`closed`).
+#[utoipa::path(get, path = "/api/v1/auth/registration", tag = "auth",
+    responses((status = 200, body = RegistrationSettings)))]
+pub async fn registration(
+    State(state): State<AppState>,
+) -> Result<Json<RegistrationSettings>, HttpError> {
+    Ok(Json(registration::settings(&state.db).await?))
+}
+
+/// Open or close self-registration.
+#[utoipa::path(put, path = "/api/v1/admin/settings/registration", tag = "settings", request_body = RegistrationSettings,
+    responses((status = 200, body = RegistrationSettings), (status = 422)), security(("session" = ["settings_manage"]), ("api_key" = ["settings_manage"])))]
+pub async fn set_registration(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    ApiJson(input): ApiJson<RegistrationSettings>,
+) -> Result<Json<RegistrationSettings>, HttpError> {
+    Ok(Json(
+        registration::set_settings(&state.db, &ctx, input).await?,
+    ))
+}
+
+/// Create a viewer account (when registration is open); a confirmation link is mailed and the
+/// account signs in once it is followed.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = Registration,
+    responses((status = 201), (status = 403, description = "registration is closed"), (status = 422), (status = 429),
+              (status = 503, description = "e-mail is not set up")))]
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<Registration>,
+) -> Result<StatusCode, HttpError> {
+    let base = state.base_url();
+    registration::register(
+        &state.db,
+        &state.secrets,
+        &state.limiter,
+        input,
+        &base,
+        ip.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// Confirm an address with the mailed link's token.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = VerifyEmail,
+    responses((status = 204), (status = 422, description = "unknown, used or expired link")))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(input): ApiJson<VerifyEmail>,
+) -> Result<StatusCode, HttpError> {
+    registration::verify(&state.db, input, ip.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
