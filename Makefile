@@ -50,7 +50,11 @@ check-wasm-deps:
 
 unit:
 	scripts/drop-test-dbs.sh
-	cargo test --workspace --exclude ops-frontend
+	cargo test --workspace --exclude ops-frontend --exclude ops-center
+	# The API tests run one application at a time: with several tokio runtimes serving SSR
+	# at once in one process, a page render sometimes stalled (not seen with one server under
+	# 24 concurrent page loads). Under investigation; see the #3 notes.
+	cargo test -p ops-center -- --test-threads=1
 
 e2e: site
 	cargo build -p ops-center

@@ -30,7 +30,8 @@ pub async fn get_user_detail(id: String) -> Result<UserDetail, ApiError> {
 #[server(prefix = "/api/ui", endpoint = "create_user", input = Json)]
 pub async fn create_user(input: AdminUserForCreate) -> Result<UserView, ApiError> {
     let ctx = ctx()?;
-    Ok(ops_auth::admin::change::create(&state()?.db, &ctx, input).await?)
+    let st = state()?;
+    Ok(ops_auth::admin::change::create(&st.db, &st.secrets, &ctx, input, &st.base_url).await?)
 }
 
 #[server(prefix = "/api/ui", endpoint = "update_user", input = Json)]
@@ -142,4 +143,11 @@ pub async fn user_api_keys(id: String) -> Result<Vec<ops_types::ApiKeyView>, Api
 pub async fn revoke_user_api_key(id: String, key_id: String) -> Result<(), ApiError> {
     let ctx = ctx()?;
     Ok(ops_auth::api_keys::revoke_for_user(&state()?.db, &ctx, &id, &key_id).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "resend_invite")]
+pub async fn resend_invite(id: String) -> Result<(), ApiError> {
+    let ctx = ctx()?;
+    let st = state()?;
+    Ok(ops_auth::admin::invite::resend(&st.db, &st.secrets, &ctx, &id, &st.base_url).await?)
 }

@@ -72,6 +72,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/user_activity", Some("users_read")),
     ("/api/ui/user_api_keys", Some("users_read")),
     ("/api/ui/revoke_user_api_key", Some("users_manage")),
+    ("/api/ui/resend_invite", Some("users_manage")),
     ("/api/ui/end_user_sessions", Some("users_manage")),
     ("/api/ui/audit_events", Some("audit_read")),
     ("/api/ui/audit_figures", Some("audit_read")),

@@ -90,9 +90,14 @@ pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<St
         )
     };
     let now = now_ms();
-    let user_id = links::peek(db, &input.token, PURPOSE)
-        .await?
-        .ok_or_else(invalid)?;
+    // The same page serves reset links and invitations.
+    let mut purpose = PURPOSE;
+    let mut user_id = links::peek(db, &input.token, PURPOSE).await?;
+    if user_id.is_none() {
+        purpose = crate::admin::invite::PURPOSE;
+        user_id = links::peek(db, &input.token, purpose).await?;
+    }
+    let user_id = user_id.ok_or_else(invalid)?;
     let user = users::find_by_id(db, &user_id)
         .await?
         .filter(|u| !u.disabled)
@@ -104,7 +109,7 @@ pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<St
     let hash = password::hash(&input.new_password).await?;
     let mut tx = db.begin().await?;
     // Spend the token first: of two concurrent uses, one finds it spent.
-    if !links::spend(&mut tx, &input.token, PURPOSE).await? {
+    if !links::spend(&mut tx, &input.token, purpose).await? {
         return Err(invalid());
     }
     sqlx::query("UPDATE users SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1")

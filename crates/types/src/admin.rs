@@ -73,8 +73,12 @@ pub struct AdminUserForCreate {
     #[serde(default)]
     pub display_name: String,
     pub role: Role,
-    /// The initial password; the user should change it.
-    pub password: String,
+    /// An initial password; absent when `send_invite` mails a link to choose one.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// E-mail a link (valid a week) with which the user sets their own password.
+    #[serde(default)]
+    pub send_invite: bool,
 }
 
 /// `PUT /api/v1/admin/users/{user_id}`: fields to change (absent ones stay).

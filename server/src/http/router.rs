@@ -131,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::admin::users::api_keys))
         .routes(routes!(v1::admin::users::revoke_api_key))
         .routes(routes!(v1::admin::users::user_role))
+        .routes(routes!(v1::admin::users::send_invite))
         .routes(routes!(v1::mfa::admin_reset))
         .routes(routes!(v1::admin::impersonation::start))
         .routes(routes!(v1::admin::impersonation::stop))

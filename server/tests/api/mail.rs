@@ -332,3 +332,79 @@ async fn open_registration_with_confirmation_by_email() {
         );
     }
 }
+
+#[tokio::test]
+async fn administrators_invite_users_to_choose_their_password() {
+    for backend in backends() {
+        let Some(sink) = Sink::start().await else {
+            return;
+        };
+        let app = spawn_app(backend).await;
+        let admin = app.signed_in(Role::Admin).await;
+        let create = |body: Value| {
+            let (app, admin) = (&app, &admin);
+            async move { app.post_json(admin, "/api/v1/admin/users", &body).await }
+        };
+        let res = create(json!({"email": "ivy@example.com", "role": "developer"})).await;
+        assert_eq!(
+            error_of(res).await["field"],
+            "password",
+            "a password or an invitation"
+        );
+        let res =
+            create(json!({"email": "ivy@example.com", "role": "developer", "send_invite": true}))
+                .await;
+        assert_eq!(res.status(), 503, "invitations need e-mail");
+        let list: Value = app.get_json(&admin, "/api/v1/admin/users?q=ivy").await;
+        assert_eq!(list["total"], 0, "nothing created without the mail");
+
+        configure(&app, &admin, &sink).await;
+        let res = create(json!({"email": "ivy@example.com", "display_name": "Ivy", "role": "developer", "send_invite": true})).await;
+        assert_eq!(res.status(), 201);
+        let id = app.user_id("ivy@example.com").await;
+        let first = token_in(&sink.wait_for("ivy@example.com").await);
+        // Sent again: the first link stops working.
+        let res = app
+            .post_json(
+                &admin,
+                &format!("/api/v1/admin/users/{id}/send-onboarding-email"),
+                &Value::Null,
+            )
+            .await;
+        assert_eq!(res.status(), 204);
+        let mut second = String::new();
+        for _ in 0..100 {
+            if let Some(t) = sink
+                .messages()
+                .iter()
+                .map(|m| token_in(m))
+                .find(|t| *t != first)
+            {
+                second = t;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let set = |token: &str| {
+            let (app, body) = (
+                &app,
+                json!({"token": token, "new_password": "my very own passphrase"}),
+            );
+            async move {
+                app.post_json(&app.browser(), "/api/v1/auth/reset-password", &body)
+                    .await
+            }
+        };
+        assert_eq!(error_of(set(&first).await).await["field"], "token");
+        assert_eq!(set(&second).await.status(), 204);
+        let me = app
+            .sign_in("ivy@example.com", "my very own passphrase")
+            .await;
+        let profile: Value = app.get_json(&me, "/api/v1/auth/profile").await;
+        assert_eq!(profile["role"], "developer");
+        let log: Value = app
+            .get_json(&admin, "/api/v1/audit/logs?action=user.invite")
+            .await;
+        assert_eq!(log["events"].as_array().unwrap().len(), 2);
+    }
+}

@@ -22,13 +22,16 @@ async fn every_page_renders_completely_again_and_again() {
     let admin = app.signed_in(Role::Admin).await;
     for round in 0..15 {
         for (page, marker) in PAGES {
-            let res = app.get(&admin, page).await;
-            assert_eq!(res.status(), 200, "{page} round {round}");
-            // A panic mid-stream cuts the chunked body: reading fails or the data is missing.
-            let html = res
-                .text()
-                .await
-                .unwrap_or_else(|e| panic!("{page} round {round}: body cut: {e}"));
+            // A page that never finishes (a resource that never resolves) fails here, named.
+            let html = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+                let res = app.get(&admin, page).await;
+                assert_eq!(res.status(), 200, "{page} round {round}");
+                // A panic mid-stream cuts the chunked body: reading fails or the data is missing.
+                res.text().await
+            })
+            .await
+            .unwrap_or_else(|_| panic!("{page} round {round}: no complete answer within 20 s"))
+            .unwrap_or_else(|e| panic!("{page} round {round}: body cut: {e}"));
             assert!(
                 html.contains("</html>") && html.contains(marker),
                 "{page} round {round}: incomplete page"

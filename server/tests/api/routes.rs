@@ -237,6 +237,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         | "/api/ui/get_user_detail"
         | "/api/ui/delete_user"
         | "/api/ui/reset_user_mfa"
+        | "/api/ui/resend_invite"
         | "/api/ui/user_sessions"
         | "/api/ui/user_activity"
         | "/api/ui/user_api_keys"

@@ -13,6 +13,7 @@ pub fn CreateUserCard(on_created: impl Fn() + Copy + Send + Sync + 'static) -> i
     let name = RwSignal::new(String::new());
     let role = RwSignal::new("viewer".to_string());
     let password = RwSignal::new(String::new());
+    let invite = RwSignal::new(false);
     let create = ServerAction::<CreateUser>::new();
     let rules = Memo::new(move |_| password_rules(&password.get(), Some(&email.get())));
     Effect::new(move |_| {
@@ -30,7 +31,8 @@ pub fn CreateUserCard(on_created: impl Fn() + Copy + Send + Sync + 'static) -> i
                 email: email.get_untracked(),
                 display_name: name.get_untracked(),
                 role: Role::parse(&role.get_untracked()).unwrap_or(Role::Viewer),
-                password: password.get_untracked(),
+                password: (!invite.get_untracked()).then(|| password.get_untracked()),
+                send_invite: invite.get_untracked(),
             },
         });
     };
@@ -59,18 +61,27 @@ pub fn CreateUserCard(on_created: impl Fn() + Copy + Send + Sync + 'static) -> i
                                 {Role::ALL.map(|r| view! { <option value=r.as_str() selected=r == Role::Viewer>{r.label()}</option> }).collect_view()}
                             </select>
                         </label>
-                        {input("Initial password", "password", password, "new-user-password")}
+                        <Show when=move || !invite.get()>
+                            {input("Initial password", "password", password, "new-user-password")}
+                        </Show>
                     </div>
-                    <ul class="rules">
-                        {move || rules.get().into_iter().map(|r| view! { <li class:ok=r.ok>{r.description}</li> }).collect_view()}
-                    </ul>
+                    <label class="check">
+                        <input type="checkbox" data-testid="new-user-invite" prop:checked=move || invite.get()
+                            on:change=move |e| invite.set(event_target_checked(&e)) />
+                        " E-mail an invitation to choose a password instead"
+                    </label>
+                    <Show when=move || !invite.get()>
+                        <ul class="rules">
+                            {move || rules.get().into_iter().map(|r| view! { <li class:ok=r.ok>{r.description}</li> }).collect_view()}
+                        </ul>
+                    </Show>
                     {move || create.value().get().map(|r| match r {
                         Ok(u) => view! { <div class="alert success" data-testid="user-created">{format!("Created {}.", u.email)}</div> }.into_any(),
                         Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                     })}
                     <div class="buttons">
                         <button type="submit" class="button primary" data-testid="create-user"
-                            disabled=move || create.pending().get() || !rules.get().iter().all(|r| r.ok)>"Create user"</button>
+                            disabled=move || create.pending().get() || !(invite.get() || rules.get().iter().all(|r| r.ok))>"Create user"</button>
                         <button type="button" class="button secondary" on:click=move |_| open.set(false)>"Close"</button>
                     </div>
                 </form>

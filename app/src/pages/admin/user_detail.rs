@@ -9,11 +9,11 @@ use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
-use crate::server::admin::StartImpersonation;
 use crate::server::admin::{
     DeleteUser, EndUserSessions, RevokeUserApiKey, SetUserSuspended, UpdateUser, get_user_detail,
     user_activity, user_api_keys, user_sessions,
 };
+use crate::server::admin::{ResendInvite, StartImpersonation};
 use crate::server::mfa::ResetUserMfa;
 
 #[component]
@@ -70,6 +70,9 @@ fn Detail(
     let role = RwSignal::new(u.role.as_str().to_string());
     let remove = ServerAction::<DeleteUser>::new();
     let reset_mfa = ServerAction::<ResetUserMfa>::new();
+    let invite = ServerAction::<ResendInvite>::new();
+    let no_password = !d.has_password;
+    let id5 = u.id.clone();
     let mfa_on = d.mfa_enabled;
     let id4 = u.id.clone();
     let navigate = use_navigate();
@@ -120,6 +123,11 @@ fn Detail(
                                 }
                             }>"Suspend"</button> }.into_any()
                         }}
+                        {no_password.then(|| view! {
+                            <button class="button" data-testid="user-invite" on:click=move |_| {
+                                invite.dispatch(ResendInvite { id: id5.clone() });
+                            }>"Send the invitation again"</button>
+                        })}
                         {mfa_on.then(|| view! {
                             <button class="button" data-testid="user-mfa-reset" on:click=move |_| {
                                 if confirm("Remove this user's second factor? Do this only after checking who is asking; they are signed out and can sign in with their password alone.") {
@@ -135,6 +143,10 @@ fn Detail(
                     </div>
                 </div>
                 {move || remove.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorBox error=e /> })}
+                {move || invite.value().get().map(|r| match r {
+                    Ok(()) => view! { <div class="alert success" data-testid="user-invite-sent">"Invitation sent; the previous link no longer works."</div> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                })}
                 {move || reset_mfa.value().get().map(|r| match r {
                     Ok(()) => view! { <div class="alert success" data-testid="user-mfa-reset-done">"Two-factor sign-in removed; the user was signed out."</div> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e /> }.into_any(),

@@ -6,6 +6,7 @@
 //! an advisory lock also serialises these transactions (SQLite serialises writers already).
 
 use ops_db::{AuditRecord, Backend, Db, Row, Tx, now_ms, record_audit};
+use ops_secrets::MasterKey;
 use ops_types::{AdminUserForCreate, AdminUserForUpdate, Permission, Role, UserDeleted, UserView};
 
 use super::query::find;
@@ -70,21 +71,37 @@ async fn audit(
     Ok(())
 }
 
+/// Creates a user with an initial password, or without one and an e-mailed invitation.
 pub async fn create(
     db: &Db,
+    key: &MasterKey,
     ctx: &AuthCtx,
     input: AdminUserForCreate,
+    base_url: &str,
 ) -> Result<UserView, AuthError> {
     ctx.require(Permission::UsersManage)?;
+    let password = input.password.filter(|p| !p.is_empty());
+    if password.is_none() && !input.send_invite {
+        return Err(AuthError::invalid(
+            "password",
+            "set a password, or send an invitation",
+        ));
+    }
+    if input.send_invite {
+        super::invite::require_mail(db).await?;
+    }
     let mut tx = db.begin().await?;
-    let input = UserForCreate {
+    let create = UserForCreate {
         email: input.email,
         display_name: input.display_name,
-        password: Some(input.password),
+        password,
         role: input.role,
     };
-    let user = users::insert(&mut tx, input, users::Actor::Admin(ctx)).await?;
+    let user = users::insert(&mut tx, create, users::Actor::Admin(ctx)).await?;
     tx.commit().await?;
+    if input.send_invite {
+        super::invite::send(db, key, ctx, &user, base_url).await?;
+    }
     Ok(user.view())
 }
 

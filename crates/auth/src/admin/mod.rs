@@ -3,4 +3,5 @@
 pub mod bulk;
 pub mod change;
 pub mod import;
+pub mod invite;
 pub mod query;

@@ -29,7 +29,8 @@ pub async fn list(
     Ok(Json(query::list(&state.db, &ctx, &q).await?))
 }
 
-/// Create a user with an initial password.
+/// Create a user with an initial password, or without one and an e-mailed invitation
+/// (`send_invite`) to choose it.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = AdminUserForCreate,
     responses((status = 201, body = UserView), (status = 422)), security(("session" = ["users_manage"]), ("api_key" = ["users_manage"])))]
 pub async fn create(
@@ -37,10 +38,9 @@ pub async fn create(
     ctx: AuthCtx,
     ApiJson(input): ApiJson<AdminUserForCreate>,
 ) -> Result<(StatusCode, Json<UserView>), HttpError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(change::create(&state.db, &ctx, input).await?),
-    ))
+    let base = state.base_url();
+    let user = change::create(&state.db, &state.secrets, &ctx, input, &base).await?;
+    Ok((StatusCode::CREATED, Json(user)))
 }
 
 /// One user in detail.
@@ -265,4 +265,18 @@ pub async fn user_role(
     Ok(Json(
         query::effective_role(&state.db, &ctx, &user_id).await?,
     ))
+}
+
+/// E-mail the user a new invitation link to choose their password (the old link stops working).
+#[utoipa::path(post, path = "/api/v1/admin/users/{user_id}/send-onboarding-email", tag = "admin", params(("user_id" = String, Path)),
+    responses((status = 204), (status = 404), (status = 503, description = "e-mail is not set up")),
+    security(("session" = ["users_manage"]), ("api_key" = ["users_manage"])))]
+pub async fn send_invite(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path(user_id): Path<String>,
+) -> Result<StatusCode, HttpError> {
+    let base = state.base_url();
+    ops_auth::admin::invite::resend(&state.db, &state.secrets, &ctx, &user_id, &base).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
