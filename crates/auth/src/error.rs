@@ -15,6 +15,9 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("your role does not allow `{0}`")]
     Forbidden(&'static str),
+    /// Refused for a reason other than the role; the message says why, in full.
+    #[error("{0}")]
+    Refused(&'static str),
     #[error("too many failed sign-ins; try again in {retry_after} s")]
     RateLimited { retry_after: u64 },
     #[error("{field}: {message}")]
@@ -60,7 +63,7 @@ impl AuthError {
                 ErrorCode::Unauthenticated
             }
             AuthError::InvalidCredentials => ErrorCode::InvalidCredentials,
-            AuthError::Forbidden(_) => ErrorCode::Forbidden,
+            AuthError::Forbidden(_) | AuthError::Refused(_) => ErrorCode::Forbidden,
             AuthError::RateLimited { .. } => ErrorCode::RateLimited,
             AuthError::Invalid { .. } => ErrorCode::Validation,
             AuthError::NotFound(_) => ErrorCode::NotFound,

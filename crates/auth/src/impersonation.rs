@@ -85,7 +85,7 @@ pub async fn start(
         return Err(AuthError::Conflict("you cannot act as yourself".into()));
     }
     if target.role == Role::Admin {
-        return Err(AuthError::Forbidden("impersonating an administrator"));
+        return Err(AuthError::Refused("administrators cannot be impersonated"));
     }
     if target.disabled {
         return Err(AuthError::Conflict("this user is suspended".into()));

@@ -56,8 +56,8 @@ pub async fn register(
     ip: Option<&str>,
 ) -> Result<(), AuthError> {
     if settings(db).await?.mode != "open" {
-        return Err(AuthError::Forbidden(
-            "registration (it is closed; ask an administrator for an account)",
+        return Err(AuthError::Refused(
+            "registration is closed; ask an administrator for an account",
         ));
     }
     let email = Email::parse(&input.email)?;
