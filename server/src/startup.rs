@@ -20,6 +20,7 @@ pub enum StartError {
     Bind(String),
     Sampler(String),
     Secrets(String),
+    Sso(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -29,6 +30,7 @@ impl std::fmt::Display for StartError {
             StartError::Bind(m) => write!(f, "cannot listen: {m}"),
             StartError::Sampler(m) => write!(f, "metrics sampler: {m}"),
             StartError::Secrets(m) => write!(f, "secrets: {m}"),
+            StartError::Sso(m) => write!(f, "sso_providers: {m}"),
         }
     }
 }
@@ -81,6 +83,9 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
             "created the master key that seals secrets at rest; back it up"
         );
     }
+    ops_auth::sso::providers::sync_from_config(&db, &secrets, sso_forms(&settings)?)
+        .await
+        .map_err(|e| StartError::Sso(e.to_string()))?;
     let sampler = Sampler::start(Duration::from_millis(settings.metrics_interval_ms))
         .map_err(|e| StartError::Sampler(e.to_string()))?;
     let limiter = Arc::new(LoginLimiter::new(LoginLimits {
@@ -111,6 +116,7 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         limiter,
         secrets,
         sampler,
+        oidc: Default::default(),
         leptos,
     };
     spawn_session_cleanup(db);
@@ -207,4 +213,48 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The config file's `[[sso_providers]]` as console forms.
+fn sso_forms(settings: &Settings) -> Result<Vec<ops_types::SsoProviderForm>, StartError> {
+    let role = |slug: &str, s: &str| {
+        ops_types::Role::parse(s)
+            .ok_or_else(|| StartError::Sso(format!("{slug}: `{s}` is not a role")))
+    };
+    settings
+        .sso_providers
+        .iter()
+        .map(|c| {
+            let role_map = c
+                .role_map
+                .iter()
+                .map(|(value, r)| {
+                    Ok(ops_types::RoleMapping {
+                        value: value.clone(),
+                        role: role(&c.slug, r)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StartError>>()?;
+            Ok(ops_types::SsoProviderForm {
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+                kind: c.kind.clone(),
+                issuer: c.issuer.clone(),
+                client_id: c.client_id.clone(),
+                client_secret: Some(c.client_secret.clone()),
+                scopes: c.scopes.clone(),
+                enabled: true,
+                create_users: c.create_users,
+                allowed_domains: c.allowed_domains.clone(),
+                role_claim: c.role_claim.clone(),
+                role_map,
+                default_role: if c.default_role.is_empty() {
+                    ops_types::Role::Viewer
+                } else {
+                    role(&c.slug, &c.default_role)?
+                },
+                sync_role: c.sync_role,
+            })
+        })
+        .collect()
 }

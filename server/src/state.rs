@@ -18,6 +18,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     pub secrets: MasterKey,
     pub sampler: Sampler,
+    /// HTTP to identity providers, with their discovery documents cached.
+    pub oidc: Arc<ops_auth::sso::OidcClients>,
     pub leptos: LeptosOptions,
 }
 

@@ -25,6 +25,7 @@ pub mod registration;
 pub mod session_store;
 pub mod sessions;
 pub mod setup;
+pub mod sso;
 mod token;
 pub mod users;
 

@@ -126,15 +126,31 @@ pub enum Actor<'a> {
     Admin(&'a AuthCtx),
     /// The person themself, on the registration page (the address is not confirmed yet).
     SignUp { ip: Option<&'a str> },
+    /// The person themself, signing in through a provider for the first time.
+    Sso {
+        provider: &'a str,
+        verified: bool,
+        ip: Option<&'a str>,
+    },
 }
 
 impl Actor<'_> {
+    /// Whether the new account's address counts as confirmed.
+    fn confirms_email(self) -> bool {
+        match self {
+            Actor::SignUp { .. } => false,
+            Actor::Sso { verified, .. } => verified,
+            _ => true,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Actor::Cli => "cli",
             Actor::Setup { .. } => "setup_link",
             Actor::Admin(_) => "admin",
             Actor::SignUp { .. } => "registration",
+            Actor::Sso { .. } => "sso",
         }
     }
 }
@@ -176,7 +192,7 @@ pub(crate) async fn insert(
         password_hash: hash,
         role: input.role,
         disabled: false,
-        email_verified: !matches!(actor, Actor::SignUp { .. }),
+        email_verified: actor.confirms_email(),
         created_at: now,
         last_login_at: None,
     };
@@ -190,7 +206,7 @@ pub(crate) async fn insert(
     .bind(&user.password_hash)
     .bind(user.role.as_str())
     .bind(now)
-    .bind((!matches!(actor, Actor::SignUp { .. })).then_some(now))
+    .bind(actor.confirms_email().then_some(now))
     .execute(&mut **tx)
     .await;
     if let Err(e) = res {
@@ -204,10 +220,13 @@ pub(crate) async fn insert(
             e.into()
         });
     }
-    let detail = format!("role={} via={}", user.role, actor.as_str());
+    let detail = match actor {
+        Actor::Sso { provider, .. } => format!("role={} via=sso:{provider}", user.role),
+        _ => format!("role={} via={}", user.role, actor.as_str()),
+    };
     let base = match actor {
         Actor::Admin(ctx) => ctx.audit("user.create"),
-        Actor::Setup { ip } | Actor::SignUp { ip } => AuditRecord {
+        Actor::Setup { ip } | Actor::SignUp { ip } | Actor::Sso { ip, .. } => AuditRecord {
             action: "user.create",
             ip,
             ..AuditRecord::default()

@@ -43,6 +43,37 @@ pub struct Settings {
     /// Base64 of the 32-byte key that seals secrets at rest. Empty: `<data_dir>/master.key`,
     /// created on first run. Never shown by `Debug`.
     pub master_key: String,
+    /// Single sign-on providers defined here rather than in the console (`[[sso_providers]]`).
+    #[serde(default)]
+    pub sso_providers: Vec<SsoProviderConfig>,
+}
+
+/// One `[[sso_providers]]` table. Kinds: keycloak, google, microsoft, oidc, github.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SsoProviderConfig {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: String,
+    #[serde(default)]
+    pub scopes: String,
+    #[serde(default)]
+    pub create_users: bool,
+    #[serde(default)]
+    pub allowed_domains: Vec<String>,
+    #[serde(default)]
+    pub role_claim: String,
+    /// Claim value → role, e.g. `{ admins = "admin" }`.
+    #[serde(default)]
+    pub role_map: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub default_role: String,
+    #[serde(default)]
+    pub sync_role: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +94,7 @@ impl Default for Settings {
             metrics_interval_ms: 1000,
             log: "info".into(),
             master_key: String::new(),
+            sso_providers: Vec::new(),
         }
     }
 }
@@ -238,6 +270,23 @@ log = "info"
 # base64 of 32 bytes. Empty: <data_dir>/master.key, created on first run with mode 0600.
 # Back it up: without it those secrets cannot be read. Prefer OPS_MASTER_KEY to this file.
 master_key = ""
+
+# Single sign-on providers can also be added in the console (Settings → Single sign-on).
+# Ones defined here are read-only there. Register <public_url>/auth/callback at the provider.
+# [[sso_providers]]
+# slug = "keycloak"                  # the sign-in address is /auth/login/keycloak
+# name = "Company SSO"               # the button's label
+# kind = "keycloak"                  # keycloak, google, microsoft, oidc or github
+# issuer = "https://id.example.com/realms/main"
+# client_id = "ops-center"
+# client_secret = "..."              # sealed into the database at start
+# scopes = "openid email profile"
+# create_users = true                # false: only people who already have an account
+# allowed_domains = ["example.com"]
+# role_claim = "groups"
+# role_map = { admins = "admin", developers = "developer" }
+# default_role = "viewer"
+# sync_role = false                  # true: the mapping sets the role at every sign-in
 "#;
 
 #[cfg(test)]

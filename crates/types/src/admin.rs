@@ -26,6 +26,8 @@ pub struct UserQuery {
     pub login_to: Option<i64>,
     /// Only users who never signed in.
     pub never_signed_in: Option<bool>,
+    /// Signs in through this SSO provider (its slug); `none`: through none.
+    pub provider: Option<String>,
     /// `email`, `name`, `created_at` (default) or `last_login_at`.
     pub sort: Option<String>,
     /// `asc` or `desc` (default).
@@ -140,6 +142,8 @@ pub struct UserAnalytics {
     pub suspended: i64,
     pub never_signed_in: i64,
     pub by_role: Vec<Count>,
+    /// Users per SSO provider (slug), and `password` for those linked to none.
+    pub by_provider: Vec<Count>,
     /// Sign-ups per UTC day over the last 90 days, oldest first (days without any omitted).
     pub signups_by_day: Vec<Count>,
 }

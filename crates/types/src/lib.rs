@@ -13,6 +13,7 @@ mod metrics;
 mod mfa;
 mod password;
 mod role;
+mod sso;
 mod time;
 
 pub use account::*;
@@ -28,4 +29,5 @@ pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,
 };
 pub use role::{Permission, Role};
+pub use sso::*;
 pub use time::{civil_from_days, date_of_day, date_of_ms, day_of_date};

@@ -149,8 +149,9 @@ fn is_static(path: &str) -> bool {
 
 /// Pages are what the Leptos router serves: not API, not assets.
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 6] = [
+    const NOT_PAGES: [&str; 7] = [
         "/api/",
+        "/auth/",
         "/pkg/",
         "/swagger/",
         "/v1/",
@@ -161,7 +162,7 @@ fn is_page(path: &str) -> bool {
         && !path.rsplit('/').next().unwrap_or("").contains('.')
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {

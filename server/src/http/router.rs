@@ -73,6 +73,16 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::mail::registration))
         .routes(routes!(v1::mail::register))
         .routes(routes!(v1::mail::verify_email))
+        // single sign-on
+        .routes(routes!(v1::sso::login))
+        .routes(routes!(v1::sso::callback))
+        .routes(routes!(v1::sso::logout, v1::sso::logout_post))
+        .routes(routes!(v1::sso::buttons))
+        .routes(routes!(v1::sso::identities))
+        .routes(routes!(v1::sso::unlink))
+        .routes(routes!(v1::sso::list, v1::sso::create))
+        .routes(routes!(v1::sso::get, v1::sso::update, v1::sso::delete))
+        .routes(routes!(v1::sso::check))
         // the caller's own account
         .routes(routes!(v1::profile::get, v1::profile::update))
         .routes(routes!(v1::profile::change_password))

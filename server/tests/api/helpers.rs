@@ -166,6 +166,15 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn put_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        client.put(self.url(path)).json(body).send().await.unwrap()
+    }
+
     pub async fn post_json(
         &self,
         client: &reqwest::Client,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, backends, error_of, spawn_app};
 
 /// The code for `offset` steps from now.
-fn code_for(secret: &str, offset: i64) -> String {
+pub(crate) fn code_for(secret: &str, offset: i64) -> String {
     let seed = totp::base32_decode(secret).unwrap();
     let step = ops_db::now_ms() / 1000 / totp::STEP_SECS + offset;
     format!("{:06}", totp::code(&seed, step))

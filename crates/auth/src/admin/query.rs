@@ -47,6 +47,22 @@ fn where_of(q: &UserQuery) -> Result<Where, AuthError> {
     if q.never_signed_in == Some(true) {
         w.push("last_login_at IS NULL", []);
     }
+    match q.provider.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some("none") => {
+            w.push(
+                "NOT EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = users.id)",
+                [],
+            );
+        }
+        Some(slug) => {
+            w.push(
+                "EXISTS (SELECT 1 FROM user_identities i JOIN sso_providers p ON p.id = i.provider_id \
+                 WHERE i.user_id = users.id AND p.slug = ?)",
+                [Bind::Text(slug.into())],
+            );
+        }
+    }
     Ok(w)
 }
 
@@ -236,6 +252,22 @@ pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthErro
                 })
             })
             .collect::<Result<_, AuthError>>()?;
+    let by_provider = sqlx::query(
+        "SELECT p.slug AS k, COUNT(*) AS n FROM user_identities i JOIN sso_providers p ON p.id = i.provider_id \
+         GROUP BY p.slug UNION ALL \
+         SELECT 'password' AS k, COUNT(*) AS n FROM users u \
+         WHERE NOT EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id) ORDER BY n DESC",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Count {
+            key: r.try_get("k")?,
+            count: r.try_get("n")?,
+        })
+    })
+    .collect::<Result<_, AuthError>>()?;
     let since = now_ms() - 90 * 86_400_000;
     let signups_by_day = sqlx::query(
         "SELECT created_at / 86400000 AS d, COUNT(*) AS n FROM users WHERE created_at >= $1 \
@@ -258,6 +290,7 @@ pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthErro
         suspended: total - active,
         never_signed_in: t.try_get("never")?,
         by_role,
+        by_provider,
         signups_by_day,
     })
 }

@@ -9,4 +9,5 @@ pub mod mfa;
 pub mod profile;
 pub mod sessions;
 pub mod setup;
+pub mod sso;
 pub mod system;
