@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
+import Provider from 'oidc-provider';
 
 const BIN = process.env.E2E_BIN;
 const SITE = process.env.E2E_SITE;
@@ -60,11 +61,42 @@ function startServer() {
   });
 }
 
-// A real SMTP sink (PyPI aiosmtpd, Maildir handler) for the password-reset test.
-async function startSmtpSink() {
-  const port = await new Promise(resolve => {
+function freePort() {
+  return new Promise(resolve => {
     const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
+}
+
+// A real OpenID provider (npm oidc-provider, dev interactions: any login name signs in).
+// Logins starting with "admin" are in the "admins" group, others in "users".
+async function startIdp(appBase) {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: 'ops-e2e', client_secret: 'ops-e2e-secret',
+      redirect_uris: [`${appBase}/auth/callback`], post_logout_redirect_uris: [`${appBase}/login`],
+      grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
+    }],
+    pkce: { required: () => true },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] },
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    async findAccount(ctx, sub) {
+      return { accountId: sub, async claims() {
+        return { sub, email: `${sub}@idp.test`, email_verified: true, name: sub, preferred_username: sub,
+          groups: sub.startsWith('admin') ? ['admins'] : ['users'] };
+      } };
+    },
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  });
+  const srv = await new Promise(resolve => { const s = provider.listen(port, '127.0.0.1', () => resolve(s)); });
+  return { issuer, close: () => srv.close() };
+}
+
+// A real SMTP sink (PyPI aiosmtpd, Maildir handler) for the password-reset test.
+async function startSmtpSink() {
+  const port = await freePort();
   const dir = join(mkdtempSync(join(tmpdir(), 'ops-e2e-mail-')), 'maildir'); // the handler creates it
   const child = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', dir], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
@@ -82,6 +114,7 @@ async function startSmtpSink() {
 
 const server = await startServer();
 const smtp = await startSmtpSink();
+const idp = await startIdp(server.base);
 console.log(`# ${backend}: server at ${server.base}`);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium', headless: true,
@@ -334,6 +367,56 @@ try {
     expect(await page.isChecked('[data-testid=notify-billing-webhook]'), 'webhook kept');
   });
 
+  await step('SSO: admin adds an OpenID provider; first sign-ins create accounts with roles from groups', async () => {
+    await page.goto(server.base + '/admin/settings');
+    await page.click('[data-testid=sso-add]');
+    await page.selectOption('[data-testid=sso-kind]', 'oidc');
+    await page.fill('[data-testid=sso-name]', 'Test IdP');
+    await page.fill('[data-testid=sso-slug]', 'testidp');
+    await page.fill('[data-testid=sso-issuer]', idp.issuer);
+    await page.fill('[data-testid=sso-client-id]', 'ops-e2e');
+    await page.fill('[data-testid=sso-secret]', 'ops-e2e-secret');
+    await page.fill('[data-testid=sso-scopes]', 'openid email profile groups');
+    await page.check('[data-testid=sso-create-users]');
+    await page.fill('[data-testid=sso-role-claim]', 'groups');
+    await page.fill('[data-testid=sso-mappings]', 'admins = admin');
+    await page.click('[data-testid=sso-save]');
+    const row = page.getByTestId('sso-row-testidp');
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Check' }).click();
+    await page.getByTestId('sso-check').getByText('signing keys loaded').waitFor();
+    expect(!(await page.content()).includes('ops-e2e-secret'), 'the secret is not on the page');
+
+    const signInAs = async (login) => {
+      const visitor = await browser.newContext();
+      const p = await visitor.newPage();
+      await p.goto(server.base + '/login');
+      await p.click('[data-testid=sso-testidp]');
+      await p.waitForURL(new RegExp('^' + idp.issuer));
+      await p.fill('input[name=login]', login);
+      await p.fill('input[name=password]', 'any');
+      await p.click('button[type=submit]');
+      await p.getByRole('button', { name: 'Continue' }).click();
+      await p.waitForURL(server.base + '/');
+      await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
+      return { visitor, p, badge: (await p.textContent('[data-testid=current-user] .badge')).trim() };
+    };
+    const carol = await signInAs('admin-carol');
+    expect(carol.badge === 'admin', `admins group gives admin, got ${carol.badge}`);
+    const dave = await signInAs('dave');
+    expect(dave.badge === 'viewer', `no mapping gives the default role, got ${dave.badge}`);
+    await dave.visitor.close();
+    // Signing out also ends the provider's session (RP-initiated logout), then back to sign-in.
+    await carol.p.click('[data-testid=sign-out]');
+    await carol.p.waitForURL(new RegExp('^' + idp.issuer + '/session/end'));
+    await carol.p.click('button[name=logout]');
+    await carol.p.waitForURL(server.base + '/login');
+    await carol.visitor.close();
+    // The administrator finds them by provider.
+    await page.goto(server.base + '/admin/users?provider=testidp');
+    await page.getByText('admin-carol@idp.test').waitFor();
+  });
+
   await step('admin sets up e-mail and sends a test message', async () => {
     await page.click('nav >> text=Settings');
     await page.fill('[data-testid=smtp-host]', '127.0.0.1');
@@ -470,6 +553,7 @@ try {
   await browser.close();
   server.child.kill('SIGTERM');
   smtp.child.kill('SIGTERM');
+  idp.close();
   rmSync(server.dataDir, { recursive: true, force: true });
 }
 console.log(`${passed} passed, ${failed} failed`);

@@ -47,6 +47,7 @@ impl AppState {
             base_url: self.base_url(),
             sampler: self.sampler.clone(),
             session_absolute_ms: self.session_absolute_ms(),
+            oidc: self.oidc.clone(),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::browser::{current_theme, go_to, set_theme};
 use crate::components::alert::ErrorBox;
 use crate::components::format::datetime;
 use crate::server::admin::StopImpersonation;
-use crate::server::auth::{Logout, current_user};
+use crate::server::auth::current_user;
 
 /// The signed-in user, provided to pages inside the shell.
 #[derive(Clone, Debug)]
@@ -78,7 +78,6 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
 
 #[component]
 fn Header(user: Me, nav_open: RwSignal<bool>) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
     let theme = RwSignal::new(String::from("light"));
     Effect::new(move |_| theme.set(current_theme()));
     let toggle_theme = move |_| {
@@ -107,9 +106,11 @@ fn Header(user: Me, nav_open: RwSignal<bool>) -> impl IntoView {
                 <span class="user-name">{name}</span>
                 <span class="badge">{user.role.as_str()}</span>
             </div>
-            <ActionForm action=logout>
+            // A plain post: /auth/logout also ends the identity provider's session when
+            // this one came through single sign-on.
+            <form method="post" action="/auth/logout">
                 <button type="submit" class="button secondary" data-testid="sign-out">"Sign out"</button>
-            </ActionForm>
+            </form>
         </header>
     }
 }

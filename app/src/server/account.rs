@@ -22,6 +22,7 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, ApiError> {
 pub async fn create_api_key(
     name: String,
     expires_in_days: Option<String>,
+    org_id: Option<String>,
 ) -> Result<ApiKeyCreated, ApiError> {
     let ctx = ctx()?;
     let expires_in_days = match expires_in_days.as_deref().map(str::trim) {
@@ -37,6 +38,7 @@ pub async fn create_api_key(
     let input = ops_types::ApiKeyForCreate {
         name,
         expires_in_days,
+        org_id: org_id.filter(|o| !o.is_empty()),
     };
     Ok(ops_auth::api_keys::create(&state()?.db, &ctx, input).await?)
 }

@@ -1,8 +1,10 @@
 //! Sign-in, sign-out, first-run setup and "who am I" for the UI.
 
 #[cfg(feature = "ssr")]
-use super::ssr::{client_ip, ctx, safe_next, session, state, user_agent};
+use super::ssr::{client_ip, ctx, session, state, user_agent};
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use ops_auth::http::safe_next;
 use ops_types::{ApiError, Me, SessionInfo};
 
 /// The signed-in user, or `None`.
@@ -24,11 +26,11 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         LoginOutcome::SignedIn(user) => {
             ops_auth::sessions::sign_in(&session, &user, ip.as_deref(), user_agent().as_deref())
                 .await?;
-            leptos_axum::redirect(&safe_next(next));
+            leptos_axum::redirect(&safe_next(next.as_deref()));
         }
         LoginOutcome::SecondFactor(user) => {
             ops_auth::sessions::begin_pending(&session, &user).await?;
-            let next = safe_next(next);
+            let next = safe_next(next.as_deref());
             leptos_axum::redirect(&format!(
                 "/login/mfa?next={}",
                 crate::components::format::encode(&next)
@@ -55,16 +57,7 @@ pub async fn login_mfa(code: String, next: Option<String>) -> Result<(), ApiErro
     )
     .await?;
     ops_auth::sessions::sign_in(&session, &user, ip.as_deref(), user_agent().as_deref()).await?;
-    leptos_axum::redirect(&safe_next(next));
-    Ok(())
-}
-
-#[server(prefix = "/api/ui", endpoint = "logout")]
-pub async fn logout() -> Result<(), ApiError> {
-    let st = state()?;
-    let ctx = ctx()?;
-    ops_auth::sessions::sign_out(&st.db, &session()?, &ctx).await?;
-    leptos_axum::redirect("/login");
+    leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }
 

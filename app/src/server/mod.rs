@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod mail;
 pub mod mfa;
+pub mod sso;
 pub mod system;
 
 #[cfg(feature = "ssr")]
@@ -29,7 +30,13 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/get_smtp", Some("settings_manage")),
     ("/api/ui/save_smtp", Some("settings_manage")),
     ("/api/ui/send_test_mail", Some("settings_manage")),
-    ("/api/ui/logout", Some("")),
+    ("/api/ui/sso_buttons", None),
+    ("/api/ui/list_sso_providers", Some("settings_manage")),
+    ("/api/ui/save_sso_provider", Some("settings_manage")),
+    ("/api/ui/delete_sso_provider", Some("settings_manage")),
+    ("/api/ui/check_sso_provider", Some("settings_manage")),
+    ("/api/ui/my_identities", Some("account_read")),
+    ("/api/ui/unlink_identity", Some("account_read")),
     ("/api/ui/setup_state", None),
     ("/api/ui/create_admin", None),
     ("/api/ui/session_info", Some("account_read")),

@@ -21,6 +21,7 @@ pub struct UiState {
     pub base_url: String,
     pub sampler: Sampler,
     pub session_absolute_ms: i64,
+    pub oidc: Arc<ops_auth::sso::OidcClients>,
 }
 
 pub fn state() -> Result<UiState, ApiError> {
@@ -56,45 +57,4 @@ pub fn session() -> Result<Session, ApiError> {
         .get::<Session>()
         .cloned()
         .ok_or_else(ApiError::internal)
-}
-
-/// Only same-site relative paths are followed after sign-in.
-pub fn safe_next(next: Option<String>) -> String {
-    match next {
-        // Printable ASCII only: browsers drop tabs and newlines from URLs, so "/<tab>/evil"
-        // would become "//evil"; control bytes would also not make a valid header.
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
-        {
-            n
-        }
-        _ => "/".to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(
-            safe_next(Some("/account/profile".into())),
-            "/account/profile"
-        );
-        for bad in [
-            "//evil.com",
-            "/\t/evil.com",
-            "/\\evil.com",
-            "https://evil.com",
-            "/\n",
-            "/a b",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(bad.to_string())), "/", "{bad:?}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 }

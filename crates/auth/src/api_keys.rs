@@ -27,6 +27,8 @@ fn view(r: &AnyRow) -> Result<ApiKeyView, AuthError> {
         last_used_at: r.try_get("last_used_at")?,
         expires_at,
         replaced_by,
+        org_id: r.try_get("org_id")?,
+        org_name: r.try_get("org_name")?,
     })
 }
 
@@ -41,7 +43,8 @@ fn status(expires_at: Option<i64>, replaced: bool) -> String {
     .into()
 }
 
-const COLUMNS: &str = "id, name, key_id, created_at, last_used_at, expires_at, replaced_by";
+const COLUMNS: &str = "id, name, key_id, created_at, last_used_at, expires_at, replaced_by, org_id, \
+    (SELECT o.name FROM orgs o WHERE o.id = api_keys.org_id) AS org_name";
 
 fn check_name(name: &str) -> Result<(), AuthError> {
     if name.is_empty() {
@@ -60,13 +63,14 @@ async fn insert(
     name: &str,
     now: i64,
     expires_at: Option<i64>,
+    org: Option<(&str, &str)>,
 ) -> Result<ApiKeyCreated, AuthError> {
     let key_id = random_hex(8)?;
     let secret = random_hex(32)?;
     let id = new_id();
     sqlx::query(
-        "INSERT INTO api_keys (id, user_id, name, key_id, secret_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO api_keys (id, user_id, name, key_id, secret_hash, created_at, expires_at, org_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(user_id)
@@ -75,6 +79,7 @@ async fn insert(
     .bind(sha256_hex(&secret))
     .bind(now)
     .bind(expires_at)
+    .bind(org.map(|o| o.0))
     .execute(&mut **tx)
     .await?;
     Ok(ApiKeyCreated {
@@ -87,6 +92,8 @@ async fn insert(
             expires_at,
             replaced_by: None,
             status: status(expires_at, false),
+            org_id: org.map(|o| o.0.to_string()),
+            org_name: org.map(|o| o.1.to_string()),
         },
         secret: format!("{PREFIX}{key_id}_{secret}"),
     })
@@ -112,8 +119,21 @@ pub async fn create(
             ));
         }
     };
+    let org = match input.org_id.as_deref().filter(|o| !o.is_empty()) {
+        Some(org_id) => match crate::orgs::access(db, ctx, org_id).await {
+            Ok(a) if a.role.is_some() => Some(a.org),
+            _ => {
+                return Err(AuthError::invalid(
+                    "org_id",
+                    "not an organisation you are a member of",
+                ));
+            }
+        },
+        None => None,
+    };
     let mut tx = db.begin().await?;
-    let created = insert(&mut tx, &ctx.user_id, &name, now, expires_at).await?;
+    let scope = org.as_ref().map(|o| (o.id.as_str(), o.name.as_str()));
+    let created = insert(&mut tx, &ctx.user_id, &name, now, expires_at, scope).await?;
     let detail = format!(
         "name={name} prefix={} expires_at={}",
         created.key.prefix,
@@ -165,12 +185,17 @@ pub async fn rotate(
     let old = view(&old)?;
     let lifetime = old.expires_at.map(|e| e - old.created_at);
     let mut tx = db.begin().await?;
+    let scope = old
+        .org_id
+        .as_deref()
+        .map(|id| (id, old.org_name.as_deref().unwrap_or("")));
     let created = insert(
         &mut tx,
         &ctx.user_id,
         &old.name,
         now,
         lifetime.map(|l| now + l),
+        scope,
     )
     .await?;
     let grace_end = now + input.grace_minutes * 60_000;

@@ -1,4 +1,5 @@
-//! Self-registration: off by default; when an administrator opens it, anyone may create a
+//! Self-registration: off by default (`closed`); `invite_only` admits only people holding an
+//! organisation invitation ([`crate::orgs::invites`]); when an administrator opens it, anyone may create a
 //! viewer account, which signs in once its address is confirmed through an e-mailed link
 //! (single use, valid for a day). Sign-ups are limited per address and per client IP.
 
@@ -27,8 +28,8 @@ pub async fn set_settings(
     input: RegistrationSettings,
 ) -> Result<RegistrationSettings, AuthError> {
     ctx.require(Permission::SettingsManage)?;
-    if !matches!(input.mode.as_str(), "closed" | "open") {
-        return Err(AuthError::invalid("mode", "closed or open"));
+    if !matches!(input.mode.as_str(), "closed" | "invite_only" | "open") {
+        return Err(AuthError::invalid("mode", "closed, invite_only or open"));
     }
     let mut tx = db.begin().await?;
     put_setting(&mut tx, KEY, &input.mode, Some(&ctx.user_id)).await?;
@@ -55,10 +56,18 @@ pub async fn register(
     base_url: &str,
     ip: Option<&str>,
 ) -> Result<(), AuthError> {
-    if settings(db).await?.mode != "open" {
-        return Err(AuthError::Refused(
-            "registration is closed; ask an administrator for an account",
-        ));
+    match settings(db).await?.mode.as_str() {
+        "open" => {}
+        "invite_only" => {
+            return Err(AuthError::Refused(
+                "sign-up is by invitation only: use the link in your invitation e-mail",
+            ));
+        }
+        _ => {
+            return Err(AuthError::Refused(
+                "registration is closed; ask an administrator for an account",
+            ));
+        }
     }
     let email = Email::parse(&input.email)?;
     limiter

@@ -143,6 +143,7 @@ async fn api_keys_on_every_backend() {
             ApiKeyForCreate {
                 name: " ci ".into(),
                 expires_in_days: None,
+                org_id: None,
             },
         )
         .await
@@ -175,6 +176,7 @@ async fn api_keys_on_every_backend() {
             ApiKeyForCreate {
                 name: "  ".into(),
                 expires_in_days: None,
+                org_id: None,
             },
         )
         .await
@@ -189,7 +191,8 @@ async fn api_keys_on_every_backend() {
                 &viewer,
                 ApiKeyForCreate {
                     name: "x".into(),
-                    expires_in_days: None
+                    expires_in_days: None,
+                    org_id: None,
                 }
             )
             .await,

@@ -126,6 +126,8 @@ pub enum Actor<'a> {
     Admin(&'a AuthCtx),
     /// The person themself, on the registration page (the address is not confirmed yet).
     SignUp { ip: Option<&'a str> },
+    /// The person themself, accepting an e-mailed organisation invitation.
+    Invitation { ip: Option<&'a str> },
     /// The person themself, signing in through a provider for the first time.
     Sso {
         provider: &'a str,
@@ -151,6 +153,7 @@ impl Actor<'_> {
             Actor::Admin(_) => "admin",
             Actor::SignUp { .. } => "registration",
             Actor::Sso { .. } => "sso",
+            Actor::Invitation { .. } => "invitation",
         }
     }
 }
@@ -226,7 +229,10 @@ pub(crate) async fn insert(
     };
     let base = match actor {
         Actor::Admin(ctx) => ctx.audit("user.create"),
-        Actor::Setup { ip } | Actor::SignUp { ip } | Actor::Sso { ip, .. } => AuditRecord {
+        Actor::Setup { ip }
+        | Actor::SignUp { ip }
+        | Actor::Invitation { ip }
+        | Actor::Sso { ip, .. } => AuditRecord {
             action: "user.create",
             ip,
             ..AuditRecord::default()

@@ -28,6 +28,8 @@ pub struct UserQuery {
     pub never_signed_in: Option<bool>,
     /// Signs in through this SSO provider (its slug); `none`: through none.
     pub provider: Option<String>,
+    /// Member of this organisation (its id).
+    pub org: Option<String>,
     /// `email`, `name`, `created_at` (default) or `last_login_at`.
     pub sort: Option<String>,
     /// `asc` or `desc` (default).

@@ -82,6 +82,9 @@ pub struct ApiKeyForCreate {
     /// Days until the key stops working (1–3650); absent: it does not expire.
     #[serde(default)]
     pub expires_in_days: Option<i64>,
+    /// Scope the key to one of your organisations (its usage and billing go there).
+    #[serde(default)]
+    pub org_id: Option<String>,
 }
 
 /// `POST /api/v1/api-keys/{id}/rotate`: a new secret; the old one keeps working this long.
@@ -108,6 +111,9 @@ pub struct ApiKeyView {
     pub replaced_by: Option<String>,
     /// `active`, `expired`, or `replaced` (rotated, working until `expires_at`).
     pub status: String,
+    /// The organisation the key is scoped to, if any.
+    pub org_id: Option<String>,
+    pub org_name: Option<String>,
 }
 
 /// Returned once, at creation: the only time the secret is shown.

@@ -11,6 +11,7 @@ mod import;
 mod mail;
 mod metrics;
 mod mfa;
+mod org;
 mod password;
 mod role;
 mod sso;
@@ -25,6 +26,7 @@ pub use import::*;
 pub use mail::*;
 pub use metrics::*;
 pub use mfa::*;
+pub use org::*;
 pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,
 };

@@ -61,7 +61,9 @@ pub struct ResetPassword {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationSettings {
-    /// `closed` (only administrators create accounts) or `open` (anyone may sign up, as a viewer).
+    /// `closed` (only administrators create accounts), `invite_only` (people invited to an
+    /// organisation may create their account from the invitation) or `open` (anyone may sign
+    /// up, as a viewer).
     pub mode: String,
 }
 

@@ -83,6 +83,32 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::sso::list, v1::sso::create))
         .routes(routes!(v1::sso::get, v1::sso::update, v1::sso::delete))
         .routes(routes!(v1::sso::check))
+        // organisations
+        .routes(routes!(v1::org::roles))
+        .routes(routes!(v1::org::create))
+        .routes(routes!(v1::org::mine))
+        .routes(routes!(v1::org::all))
+        .routes(routes!(v1::org::joinable))
+        .routes(routes!(v1::org::join))
+        .routes(routes!(v1::org::get, v1::org::delete))
+        .routes(routes!(v1::org::settings, v1::org::update))
+        .routes(routes!(v1::org::status))
+        .routes(routes!(v1::org::stats))
+        .routes(with_body_limit(
+            routes!(v1::org::logo, v1::org::logo_upload, v1::org::logo_remove),
+            ops_auth::avatar::MAX_BYTES + 64 * 1024,
+        ))
+        .routes(routes!(v1::org::members))
+        .routes(routes!(v1::org::member_role))
+        .routes(routes!(v1::org::member_remove))
+        .routes(routes!(v1::org::invitations, v1::org::invite))
+        .routes(routes!(v1::org::invite_resend))
+        .routes(routes!(v1::org::invite_revoke))
+        .routes(routes!(v1::org::invite_preview))
+        .routes(routes!(v1::org::invite_accept))
+        .routes(routes!(v1::org::invite_sign_up))
+        .routes(routes!(v1::org::current))
+        .routes(routes!(v1::org::switch))
         // the caller's own account
         .routes(routes!(v1::profile::get, v1::profile::update))
         .routes(routes!(v1::profile::change_password))

@@ -7,7 +7,11 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, backends, error_of, spawn_app};
 use crate::smtp::Sink;
 
-async fn configure(app: &TestApp, admin: &reqwest::Client, sink: &Sink) -> reqwest::Response {
+pub(crate) async fn configure(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    sink: &Sink,
+) -> reqwest::Response {
     admin
         .put(app.url("/api/v1/admin/settings/smtp"))
         .json(&json!({"host": "127.0.0.1", "port": sink.port, "security": "none", "username": null,
@@ -19,11 +23,16 @@ async fn configure(app: &TestApp, admin: &reqwest::Client, sink: &Sink) -> reqwe
 
 /// The reset token in a (possibly quoted-printable) message.
 fn token_in(message: &str) -> String {
+    token_after(message, "token=")
+}
+
+/// The 64-hex-digit token following `marker` in a (possibly quoted-printable) message.
+pub(crate) fn token_after(message: &str, marker: &str) -> String {
     let plain = message
         .replace("=\r\n", "")
         .replace("=\n", "")
         .replace("=3D", "=");
-    let at = plain.find("token=").expect("a link with a token") + "token=".len();
+    let at = plain.find(marker).expect("a link with a token") + marker.len();
     plain[at..at + 64].to_string()
 }
 

@@ -15,6 +15,7 @@ mod imports;
 mod keys;
 mod mail;
 mod mfa;
+mod orgs;
 mod pages;
 mod routes;
 mod sessions;

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 mod avatar;
+mod linked;
 mod mfa;
 pub mod notifications;
 mod password;

@@ -1,8 +1,10 @@
-//! `/account/security`: your password, two-factor sign-in and where you are signed in.
+//! `/account/security`: your password, two-factor sign-in, linked sign-in providers and
+//! where you are signed in.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::linked::LinkedCard;
 use super::mfa::MfaCard;
 use super::password::PasswordCard;
 use super::sessions::SessionsCard;
@@ -24,6 +26,7 @@ pub fn SecurityPage() -> impl IntoView {
             })}
         </Suspense>
         <MfaCard />
+        <LinkedCard />
         <SessionsCard />
     }
 }

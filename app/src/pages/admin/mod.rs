@@ -3,6 +3,7 @@
 pub mod audit;
 mod mfa_policy;
 pub mod settings;
+mod sso;
 mod user_create;
 pub mod user_detail;
 mod user_import;

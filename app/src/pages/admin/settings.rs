@@ -1,9 +1,10 @@
-//! `/admin/settings`: outgoing e-mail (SMTP) with a test message.
+//! `/admin/settings`: outgoing e-mail (SMTP) with a test message, registration, single sign-on.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use ops_types::{SmtpSettings, SmtpSettingsForUpdate};
 
+use super::sso::SsoCard;
 use crate::components::alert::ErrorBox;
 use crate::server::mail::{
     SaveRegistrationMode, SaveSmtp, SendTestMail, get_smtp, registration_mode,
@@ -24,6 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
             })}
         </Suspense>
         <RegistrationCard />
+        <SsoCard />
     }
 }
 

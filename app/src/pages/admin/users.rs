@@ -14,6 +14,8 @@ use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime, query_string};
 use crate::components::shell::CurrentUser;
 use crate::server::admin::{ApplyBulk, list_users};
+use crate::server::sso::sso_buttons;
+use leptos_router::hooks::use_query_map;
 
 const PER_PAGE: i64 = 50;
 
@@ -22,6 +24,7 @@ struct Filters {
     q: RwSignal<String>,
     role: RwSignal<String>,
     status: RwSignal<String>,
+    provider: RwSignal<String>,
     sort: RwSignal<String>,
 }
 
@@ -34,6 +37,7 @@ impl Filters {
             q: text(self.q),
             role: Role::parse(&self.role.get_untracked()),
             status: text(self.status),
+            provider: text(self.provider),
             sort: Some(col.into()),
             dir: Some(dir.into()),
             page: Some(page),
@@ -54,6 +58,7 @@ fn export_href(q: &UserQuery) -> String {
                 q.role.map(|r| r.as_str().to_string()).unwrap_or_default()
             ),
             ("status", t(&q.status)),
+            ("provider", t(&q.provider)),
             ("sort", t(&q.sort)),
             ("dir", t(&q.dir)),
         ])
@@ -68,8 +73,16 @@ pub fn UsersPage() -> impl IntoView {
         q: RwSignal::new(String::new()),
         role: RwSignal::new(String::new()),
         status: RwSignal::new(String::new()),
+        // `?provider=slug` links straight to the people of one provider.
+        provider: RwSignal::new(
+            use_query_map()
+                .get_untracked()
+                .get("provider")
+                .unwrap_or_default(),
+        ),
         sort: RwSignal::new("created_at:desc".into()),
     };
+    let providers = Resource::new(|| (), |_| sso_buttons());
     let applied = RwSignal::new(f.query(1));
     let selected = RwSignal::new(Vec::<String>::new());
     let bulk = ServerAction::<ApplyBulk>::new();
@@ -143,6 +156,20 @@ pub fn UsersPage() -> impl IntoView {
                         <option value="">"Any"</option>
                         <option value="active">"Active"</option>
                         <option value="suspended">"Suspended"</option>
+                    </select>
+                </label>
+                <label class="narrow-field">"Sign-in"
+                    <select data-testid="users-provider" on:change=field(f.provider)>
+                        <option value="">"Any"</option>
+                        <option value="none" selected=f.provider.get_untracked() == "none">"Password only"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                providers.await.unwrap_or_default().into_iter().map(|b| {
+                                    let selected = f.provider.get_untracked() == b.slug;
+                                    view! { <option value=b.slug.clone() selected=selected>{b.name}</option> }
+                                }).collect_view()
+                            })}
+                        </Suspense>
                     </select>
                 </label>
                 <label class="narrow-field">"Sort"

@@ -47,6 +47,12 @@ fn where_of(q: &UserQuery) -> Result<Where, AuthError> {
     if q.never_signed_in == Some(true) {
         w.push("last_login_at IS NULL", []);
     }
+    if let Some(org) = q.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        w.push(
+            "EXISTS (SELECT 1 FROM org_members m WHERE m.user_id = users.id AND m.org_id = ?)",
+            [Bind::Text(org.into())],
+        );
+    }
     match q.provider.as_deref().map(str::trim) {
         None | Some("") => {}
         Some("none") => {

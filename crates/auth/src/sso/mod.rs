@@ -57,18 +57,6 @@ pub fn redirect_uri(base_url: &str) -> String {
     format!("{base_url}/auth/callback")
 }
 
-/// Only a path on this site (`/x`, not `//host` or `/\host`) may follow sign-in.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 =>
-        {
-            n.to_string()
-        }
-        _ => "/".into(),
-    }
-}
-
 /// What the flow needs from the server.
 #[derive(Debug, Clone, Copy)]
 pub struct Env<'a> {
@@ -116,7 +104,7 @@ pub async fn begin(
         state: start.state,
         nonce: start.nonce,
         verifier: start.verifier,
-        next: safe_next(next),
+        next: crate::http::safe_next(next),
         link_user: linking.map(|c| c.user_id.clone()),
         at: now_ms(),
     };

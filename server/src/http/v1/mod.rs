@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod mail;
 pub mod mfa;
+pub mod org;
 pub mod profile;
 pub mod sessions;
 pub mod setup;
