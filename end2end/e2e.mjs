@@ -369,6 +369,7 @@ try {
 
   await step('SSO: admin adds an OpenID provider; first sign-ins create accounts with roles from groups', async () => {
     await page.goto(server.base + '/admin/settings');
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
     await page.click('[data-testid=sso-add]');
     await page.selectOption('[data-testid=sso-kind]', 'oidc');
     await page.fill('[data-testid=sso-name]', 'Test IdP');
@@ -496,6 +497,45 @@ try {
     await p2.click('[data-testid=login-form] button[type=submit]');
     await p2.waitForURL(server.base + '/');
     await visitor.close();
+  });
+
+  await step('an owner invites a new member by e-mail, who signs up from the link and joins', async () => {
+    await page.goto(server.base + '/account/organizations');
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.fill('[data-testid=org-name]', 'E2E Team');
+    await page.click('[data-testid=org-create]');
+    await page.getByTestId('org-created').getByRole('link').click();
+    await page.waitForURL(/\/org\/[0-9a-f-]+$/);
+    await page.getByTestId('org-members').getByText(ADMIN.email).waitFor();
+    await page.fill('[data-testid=invite-email]', 'mia@example.com');
+    await page.selectOption('[data-testid=invite-role]', 'member');
+    await page.click('[data-testid=invite-send]');
+    await page.getByTestId('invite-sent').waitFor();
+    await page.getByTestId('invites-pending').getByText('mia@example.com').waitFor();
+    let mail;
+    for (let i = 0; i < 100 && !mail; i++) {
+      mail = smtp.messages().find(m => m.includes('mia@example.com'));
+      if (!mail) await new Promise(r => setTimeout(r, 100));
+    }
+    expect(mail, 'the invitation was mailed');
+    const plain = mail.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const link = plain.match(/https?:\/\/\S+\/invite\/[0-9a-f]{64}/)[0];
+    const visitor = await browser.newContext();
+    const p2 = await visitor.newPage();
+    await p2.goto(link);
+    await p2.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await p2.getByText('Join E2E Team').first().waitFor();
+    await p2.fill('[data-testid=invite-name]', 'Mia Member');
+    await p2.fill('[data-testid=invite-password]', 'a fine long passphrase here');
+    await p2.click('[data-testid=invite-create]');
+    await p2.waitForURL(server.base + '/account/organizations');
+    const row = p2.getByTestId('org-e2e-team');
+    await row.getByText('Member').waitFor();
+    await row.getByTestId('org-active').waitFor();
+    await visitor.close();
+    await page.reload();
+    await page.getByTestId('org-members').getByText('mia@example.com').waitFor();
+    expect(await page.getByTestId('invites-pending').count() === 0, 'no invitation pending any more');
   });
 
   await step('two-factor enrolment by QR code, then sign-in with a code', async () => {

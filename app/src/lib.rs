@@ -14,16 +14,18 @@ use leptos_router::path;
 
 use components::shell::Shell;
 use pages::account::{
-    api_keys::ApiKeysPage, notifications::NotificationsPage, profile::ProfilePage,
+    api_keys::ApiKeysPage, notifications::NotificationsPage, orgs::OrgsPage, profile::ProfilePage,
     security::SecurityPage,
 };
 use pages::admin::{
-    audit::AuditPage, settings::SettingsPage, user_detail::UserDetailPage, users::UsersPage,
+    audit::AuditPage, orgs::AllOrgsPage, settings::SettingsPage, user_detail::UserDetailPage,
+    users::UsersPage,
 };
 use pages::{
-    dashboard::DashboardPage, forgot_password::ForgotPasswordPage, login::LoginPage,
-    login_mfa::LoginMfaPage, not_found::NotFound, register::RegisterPage,
-    reset_password::ResetPasswordPage, setup::SetupPage, verify_email::VerifyEmailPage,
+    dashboard::DashboardPage, forgot_password::ForgotPasswordPage, invite::InvitePage,
+    login::LoginPage, login_mfa::LoginMfaPage, not_found::NotFound, org::OrgPage,
+    register::RegisterPage, reset_password::ResetPasswordPage, setup::SetupPage,
+    verify_email::VerifyEmailPage,
 };
 
 /// The HTML document around the app. The inline script sets the theme before first paint.
@@ -65,12 +67,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/register") view=RegisterPage />
                 <Route path=path!("/verify-email") view=VerifyEmailPage />
                 <Route path=path!("/setup") view=SetupPage />
+                <Route path=path!("/invite/:token") view=InvitePage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("account/profile") view=ProfilePage />
                     <Route path=path!("account/api-keys") view=ApiKeysPage />
                     <Route path=path!("account/security") view=SecurityPage />
                     <Route path=path!("account/notifications") view=NotificationsPage />
+                    <Route path=path!("account/organizations") view=OrgsPage />
+                    <Route path=path!("org/:id") view=OrgPage />
+                    <Route path=path!("admin/organizations") view=AllOrgsPage />
                     <Route path=path!("admin/users") view=UsersPage />
                     <Route path=path!("admin/users/:id") view=UserDetailPage />
                     <Route path=path!("admin/audit") view=AuditPage />

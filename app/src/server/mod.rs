@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod mail;
 pub mod mfa;
+pub mod org;
 pub mod sso;
 pub mod system;
 
@@ -30,6 +31,28 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/get_smtp", Some("settings_manage")),
     ("/api/ui/save_smtp", Some("settings_manage")),
     ("/api/ui/send_test_mail", Some("settings_manage")),
+    ("/api/ui/my_orgs", Some("account_read")),
+    ("/api/ui/create_org", Some("account_read")),
+    ("/api/ui/switch_org", Some("account_read")),
+    ("/api/ui/joinable_orgs", Some("account_read")),
+    ("/api/ui/join_org", Some("account_read")),
+    ("/api/ui/get_org", Some("account_read")),
+    ("/api/ui/get_org_stats", Some("account_read")),
+    ("/api/ui/save_org_settings", Some("account_read")),
+    ("/api/ui/remove_org_logo", Some("account_read")),
+    ("/api/ui/delete_org", Some("account_read")),
+    ("/api/ui/org_members", Some("account_read")),
+    ("/api/ui/set_member_role", Some("account_read")),
+    ("/api/ui/remove_member", Some("account_read")),
+    ("/api/ui/org_invites", Some("account_read")),
+    ("/api/ui/invite_to_org", Some("account_read")),
+    ("/api/ui/resend_org_invite", Some("account_read")),
+    ("/api/ui/revoke_org_invite", Some("account_read")),
+    ("/api/ui/preview_invite", None),
+    ("/api/ui/accept_invite", Some("account_read")),
+    ("/api/ui/sign_up_from_invite", None),
+    ("/api/ui/all_orgs", Some("users_read")),
+    ("/api/ui/set_org_suspended", Some("users_manage")),
     ("/api/ui/sso_buttons", None),
     ("/api/ui/list_sso_providers", Some("settings_manage")),
     ("/api/ui/save_sso_provider", Some("settings_manage")),

@@ -68,7 +68,7 @@ pub async fn resolve_auth(State(state): State<AppState>, mut req: Request, next:
                 | "/reset-password"
                 | "/register"
                 | "/verify-email"
-        );
+        ) || path.starts_with("/invite/");
         if resolved.is_err() && !public {
             let next = req
                 .uri()

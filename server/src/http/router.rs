@@ -226,10 +226,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(mw::span))
                 .layer(PropagateRequestIdLayer::x_request_id())
+                // Outside the error rendering, which must read bodies uncompressed.
+                .layer(CompressionLayer::new())
                 .layer(axum::middleware::from_fn(mw::render_errors))
                 // A panic answers 500 (rendered and logged above) instead of dropping the connection.
                 .layer(CatchPanicLayer::new())
-                .layer(CompressionLayer::new())
                 .layer(axum::middleware::from_fn(mw::security_headers))
                 .layer(sessions)
                 .layer(axum::middleware::from_fn_with_state(

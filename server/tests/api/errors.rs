@@ -68,6 +68,18 @@ async fn bad_input_is_a_named_4xx_and_changes_nothing() {
         assert_eq!(res.status(), 422);
         assert_eq!(error_of(res).await["field"], "limit");
 
+        // a server function's error keeps its status when the browser accepts compression
+        for encoding in ["br", "gzip", "identity"] {
+            let res = admin
+                .post(app.url("/api/ui/create_org"))
+                .header("accept-encoding", encoding)
+                .form(&[("name", "")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 422, "with accept-encoding: {encoding}");
+        }
+
         // unknown API route: JSON 404
         let res = app.get(&dev, "/api/v1/nothing-here").await;
         assert_eq!(res.status(), 404);

@@ -5,6 +5,7 @@ mod avatar;
 mod linked;
 mod mfa;
 pub mod notifications;
+pub mod orgs;
 mod password;
 pub mod profile;
 mod profile_form;

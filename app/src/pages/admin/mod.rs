@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod mfa_policy;
+pub mod orgs;
 pub mod settings;
 mod sso;
 mod user_create;
