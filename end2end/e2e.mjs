@@ -355,6 +355,16 @@ try {
     expect(res.status === 200, `new password signs in: ${res.status}`);
   });
 
+  await step('the password change is in the notification inbox; reading clears the count', async () => {
+    await page.click('[data-testid=inbox-bell]');
+    await page.waitForURL(/\/account\/inbox$/);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.getByTestId('inbox').getByText('Your password was changed').first().waitFor();
+    await page.getByTestId('inbox-unread').waitFor();
+    await page.click('[data-testid=inbox-read-all]');
+    await page.getByTestId('inbox-unread').waitFor({ state: 'detached' });
+  });
+
   await step('notification preferences are saved', async () => {
     await page.click('nav >> text=Notifications');
     await page.check('[data-testid=notify-product-email]');

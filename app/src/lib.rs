@@ -14,8 +14,8 @@ use leptos_router::path;
 
 use components::shell::Shell;
 use pages::account::{
-    api_keys::ApiKeysPage, notifications::NotificationsPage, orgs::OrgsPage, profile::ProfilePage,
-    security::SecurityPage,
+    api_keys::ApiKeysPage, inbox::InboxPage, notifications::NotificationsPage, orgs::OrgsPage,
+    profile::ProfilePage, security::SecurityPage,
 };
 use pages::admin::{
     audit::AuditPage, orgs::AllOrgsPage, settings::SettingsPage, user_detail::UserDetailPage,
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/security") view=SecurityPage />
                     <Route path=path!("account/notifications") view=NotificationsPage />
                     <Route path=path!("account/organizations") view=OrgsPage />
+                    <Route path=path!("account/inbox") view=InboxPage />
                     <Route path=path!("org/:id") view=OrgPage />
                     <Route path=path!("admin/organizations") view=AllOrgsPage />
                     <Route path=path!("admin/users") view=UsersPage />

@@ -119,7 +119,12 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         oidc: Default::default(),
         leptos,
     };
-    spawn_session_cleanup(db);
+    spawn_session_cleanup(db.clone());
+    tokio::spawn(ops_auth::notify::run_sender(
+        db,
+        state.secrets.clone(),
+        Duration::from_secs(1),
+    ));
     let router = crate::http::router(state.clone());
     Ok(Application {
         listener,

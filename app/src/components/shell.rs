@@ -9,6 +9,7 @@ use ops_types::{Impersonation, Me, Permission};
 use crate::browser::{current_theme, go_to, set_theme};
 use crate::components::alert::ErrorBox;
 use crate::components::format::datetime;
+use crate::server::account::get_inbox;
 use crate::server::admin::StopImpersonation;
 use crate::server::auth::current_user;
 
@@ -16,9 +17,16 @@ use crate::server::auth::current_user;
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub Me);
 
+/// Bumped by pages that change what is unread, so the header's count follows.
+#[derive(Clone, Copy)]
+pub struct InboxChanged(pub RwSignal<u32>);
+
 #[component]
 pub fn Shell() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
+    let changed = RwSignal::new(0_u32);
+    provide_context(InboxChanged(changed));
+    let inbox = Resource::new(move || changed.get(), |_| get_inbox());
     let nav_open = RwSignal::new(false);
     view! {
         <Suspense fallback=|| view! { <div class="loading-page">"Loading…"</div> }>
@@ -31,7 +39,7 @@ pub fn Shell() -> impl IntoView {
                                 <Sidebar user=user.clone() on_pick=move || nav_open.set(false) />
                                 <div class="main">
                                     {user.impersonation.clone().map(|imp| view! { <ImpersonationBanner user=user.clone() imp=imp /> })}
-                                    <Header user=user nav_open />
+                                    <Header user=user nav_open inbox=inbox />
                                     <main class="content"><Outlet /></main>
                                 </div>
                             </div>
@@ -79,7 +87,11 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
 }
 
 #[component]
-fn Header(user: Me, nav_open: RwSignal<bool>) -> impl IntoView {
+fn Header(
+    user: Me,
+    nav_open: RwSignal<bool>,
+    inbox: Resource<Result<ops_types::Inbox, ops_types::ApiError>>,
+) -> impl IntoView {
     let theme = RwSignal::new(String::from("light"));
     Effect::new(move |_| theme.set(current_theme()));
     let toggle_theme = move |_| {
@@ -104,6 +116,17 @@ fn Header(user: Me, nav_open: RwSignal<bool>) -> impl IntoView {
                 aria-label=move || if theme.get() == "dark" { "Switch to light theme" } else { "Switch to dark theme" }>
                 {move || if theme.get() == "dark" { "☀" } else { "☾" }}
             </button>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let unread = inbox.await.map(|i| i.unread).unwrap_or(0);
+                    view! {
+                        <a class="icon-button bell" href="/account/inbox" data-testid="inbox-bell"
+                            aria-label=format!("Notifications: {unread} unread")>
+                            "🔔"{(unread > 0).then(|| view! { <span class="count" data-testid="inbox-unread">{unread}</span> })}
+                        </a>
+                    }
+                })}
+            </Suspense>
             <div class="user" data-testid="current-user">
                 <span class="user-name">{name}</span>
                 <span class="badge">{user.role.as_str()}</span>

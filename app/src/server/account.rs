@@ -111,3 +111,14 @@ pub async fn remove_avatar() -> Result<(), ApiError> {
     let ctx = ctx()?;
     Ok(ops_auth::avatar::remove(&state()?.db, &ctx).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "get_inbox")]
+pub async fn get_inbox() -> Result<ops_types::Inbox, ApiError> {
+    Ok(ops_auth::notify::inbox(&state()?.db, &ctx()?).await?)
+}
+
+/// Marks one notification (`id`) or, without one, all of them read.
+#[server(prefix = "/api/ui", endpoint = "mark_read")]
+pub async fn mark_read(id: Option<String>) -> Result<(), ApiError> {
+    Ok(ops_auth::notify::mark_read(&state()?.db, &ctx()?, id.as_deref()).await?)
+}

@@ -15,6 +15,11 @@ pub async fn list_users(query: UserQuery) -> Result<UserPage, ApiError> {
     Ok(ops_auth::admin::query::list(&state()?.db, &ctx, &query).await?)
 }
 
+#[server(prefix = "/api/ui", endpoint = "list_tiers")]
+pub async fn list_tiers() -> Result<Vec<ops_types::Tier>, ApiError> {
+    Ok(ops_auth::admin::tiers::list(&state()?.db, &ctx()?).await?)
+}
+
 #[server(prefix = "/api/ui", endpoint = "users_summary")]
 pub async fn users_summary() -> Result<UserAnalytics, ApiError> {
     let ctx = ctx()?;
@@ -78,13 +83,14 @@ pub async fn apply_bulk(action: String, input: BulkUsers) -> Result<Vec<BulkOutc
     let ctx = ctx()?;
     let action = match action.as_str() {
         "assign_role" => BulkAction::AssignRole,
+        "set_tier" => BulkAction::SetTier,
         "suspend" => BulkAction::Suspend,
         "delete" => BulkAction::Delete,
         _ => {
             return Err(ApiError::field(
                 ops_types::ErrorCode::Validation,
                 "action",
-                "use assign_role, suspend or delete",
+                "use assign_role, set_tier, suspend or delete",
             ));
         }
     };

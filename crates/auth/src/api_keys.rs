@@ -151,6 +151,16 @@ pub async fn create(
         },
     )
     .await?;
+    let notice = crate::notify::Notice::new(
+        ops_types::NotificationKind::Account,
+        format!("New API key \"{name}\""),
+        format!(
+            "The API key {} was created for your account. If this was not you, revoke it.",
+            created.key.prefix
+        ),
+    )
+    .link("/account/api-keys");
+    crate::notify::queue(&mut tx, &ctx.user_id, notice).await?;
     tx.commit().await?;
     Ok(created)
 }

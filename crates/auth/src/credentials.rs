@@ -68,6 +68,13 @@ pub async fn change_password(
         },
     )
     .await?;
+    let notice = crate::notify::Notice::new(
+        ops_types::NotificationKind::Security,
+        "Your password was changed",
+        "Your Ops-Center password was changed and your other sessions were ended. If this was not you, reset your password now.",
+    )
+    .link("/account/security");
+    crate::notify::queue(&mut tx, &ctx.user_id, notice).await?;
     tx.commit().await?;
     Ok(Revoked { revoked })
 }

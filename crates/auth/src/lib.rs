@@ -18,6 +18,7 @@ pub mod login;
 pub mod mail_settings;
 pub mod mfa;
 pub mod notifications;
+pub mod notify;
 pub mod orgs;
 pub mod password;
 pub mod profile;

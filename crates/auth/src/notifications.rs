@@ -1,7 +1,7 @@
 //! Notification preferences: per kind, which channels (email, in-app, webhook) to use, and
 //! the webhook address. Kinds without a stored row use their defaults.
 
-use ops_db::{AuditRecord, Db, Row, record_audit};
+use ops_db::{AnyConnection, AuditRecord, Db, Row, record_audit};
 use ops_types::{NotificationKind, NotificationPref, NotificationPrefs, Permission};
 
 use crate::{AuthCtx, AuthError};
@@ -28,16 +28,25 @@ pub fn valid_webhook(url: &str) -> bool {
 
 pub async fn get(db: &Db, ctx: &AuthCtx) -> Result<NotificationPrefs, AuthError> {
     ctx.require(Permission::AccountRead)?;
+    let mut conn = db.pool().acquire().await?;
+    prefs_in(&mut conn, &ctx.user_id).await
+}
+
+/// `user_id`'s preferences (stored ones over the defaults).
+pub(crate) async fn prefs_in(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<NotificationPrefs, AuthError> {
     let webhook_url: Option<String> = sqlx::query("SELECT webhook_url FROM users WHERE id = $1")
-        .bind(&ctx.user_id)
-        .fetch_one(db.pool())
+        .bind(user_id)
+        .fetch_one(&mut *conn)
         .await?
         .try_get("webhook_url")?;
     let rows = sqlx::query(
         "SELECT kind, email, in_app, webhook FROM notification_prefs WHERE user_id = $1",
     )
-    .bind(&ctx.user_id)
-    .fetch_all(db.pool())
+    .bind(user_id)
+    .fetch_all(&mut *conn)
     .await?;
     let mut prefs: Vec<NotificationPref> = NotificationKind::ALL
         .into_iter()

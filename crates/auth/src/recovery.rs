@@ -133,6 +133,13 @@ pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<St
         },
     )
     .await?;
+    let notice = crate::notify::Notice::new(
+        ops_types::NotificationKind::Security,
+        "Your password was set",
+        "A password was set for your Ops-Center account through an e-mailed link, and every session was ended. If this was not you, reset it again and tell an administrator.",
+    )
+    .link("/account/security");
+    crate::notify::queue(&mut tx, &user.id, notice).await?;
     tx.commit().await?;
     Ok(user.email)
 }

@@ -46,6 +46,8 @@ pub struct User {
     pub display_name: String,
     pub password_hash: Option<String>,
     pub role: Role,
+    /// The plan code.
+    pub tier: String,
     pub disabled: bool,
     /// Self-registered accounts sign in only once their address is confirmed.
     pub email_verified: bool,
@@ -54,8 +56,8 @@ pub struct User {
 }
 
 impl User {
-    pub(crate) const COLUMNS: &'static str = "id, email, display_name, password_hash, role, disabled, created_at, last_login_at, \
-         email_verified_at";
+    pub(crate) const COLUMNS: &'static str = "id, email, display_name, password_hash, role, tier, disabled, created_at, \
+         last_login_at, email_verified_at";
 
     pub(crate) fn from_row(r: &AnyRow) -> Result<User, AuthError> {
         let role: String = r.try_get("role")?;
@@ -66,6 +68,7 @@ impl User {
             password_hash: r.try_get("password_hash")?,
             role: Role::parse(&role)
                 .ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
+            tier: r.try_get("tier")?,
             disabled: r.try_get::<i64, _>("disabled")? != 0,
             email_verified: r.try_get::<Option<i64>, _>("email_verified_at")?.is_some(),
             created_at: r.try_get("created_at")?,
@@ -98,6 +101,7 @@ impl User {
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             role: self.role,
+            tier: self.tier.clone(),
             disabled: self.disabled,
             created_at: self.created_at,
             last_login_at: self.last_login_at,
@@ -194,6 +198,7 @@ pub(crate) async fn insert(
         display_name,
         password_hash: hash,
         role: input.role,
+        tier: "free".into(),
         disabled: false,
         email_verified: actor.confirms_email(),
         created_at: now,

@@ -140,3 +140,26 @@ pub struct NotificationPrefs {
     pub webhook_url: Option<String>,
     pub prefs: Vec<NotificationPref>,
 }
+
+/// One in-app notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationView {
+    pub id: String,
+    /// A `NotificationKind` name.
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// A console path to open.
+    pub link: Option<String>,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// `GET /api/v1/notifications`: the latest in-app notifications and the unread count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Inbox {
+    pub unread: i64,
+    pub items: Vec<NotificationView>,
+}

@@ -30,6 +30,8 @@ pub struct UserQuery {
     pub provider: Option<String>,
     /// Member of this organisation (its id).
     pub org: Option<String>,
+    /// On this plan (its code).
+    pub tier: Option<String>,
     /// `email`, `name`, `created_at` (default) or `last_login_at`.
     pub sort: Option<String>,
     /// `asc` or `desc` (default).
@@ -91,6 +93,9 @@ pub struct AdminUserForCreate {
 pub struct AdminUserForUpdate {
     pub display_name: Option<String>,
     pub role: Option<Role>,
+    /// A plan code from `GET /api/v1/admin/users/tiers`.
+    #[serde(default)]
+    pub tier: Option<String>,
 }
 
 /// What deleting a user removed and what it kept.
@@ -112,7 +117,20 @@ pub struct BulkUsers {
     /// 1–1000 user ids.
     pub ids: Vec<String>,
     /// For `assign-roles`: the new role.
+    #[serde(default)]
     pub role: Option<Role>,
+    /// For `set-tier`: the plan code.
+    #[serde(default)]
+    pub tier: Option<String>,
+}
+
+/// A tier (plan) users can be on, and how many are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tier {
+    pub code: String,
+    pub name: String,
+    pub users: i64,
 }
 
 /// Per-user outcome of a bulk action.
@@ -146,6 +164,8 @@ pub struct UserAnalytics {
     pub by_role: Vec<Count>,
     /// Users per SSO provider (slug), and `password` for those linked to none.
     pub by_provider: Vec<Count>,
+    /// Users per tier (plan code).
+    pub by_tier: Vec<Count>,
     /// Sign-ups per UTC day over the last 90 days, oldest first (days without any omitted).
     pub signups_by_day: Vec<Count>,
 }

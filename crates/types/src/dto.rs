@@ -139,6 +139,8 @@ pub struct UserView {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// The plan the user is on (its code).
+    pub tier: String,
     pub disabled: bool,
     pub created_at: i64,
     pub last_login_at: Option<i64>,

@@ -127,6 +127,9 @@ pub fn router(state: AppState) -> Router {
             v1::profile::notifications_get,
             v1::profile::notifications_put
         ))
+        .routes(routes!(v1::inbox::list))
+        .routes(routes!(v1::inbox::read))
+        .routes(routes!(v1::inbox::read_all))
         // setup
         .routes(routes!(v1::setup::status))
         .routes(routes!(v1::setup::create_admin))
@@ -148,6 +151,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::admin::users::analytics))
         .routes(routes!(v1::admin::users::bulk_assign_roles))
         .routes(routes!(v1::admin::users::bulk_suspend))
+        .routes(routes!(v1::admin::users::bulk_set_tier))
+        .routes(routes!(v1::admin::users::tiers))
         .routes(routes!(v1::admin::users::bulk_delete))
         .routes(with_body_limit(
             routes!(v1::admin::imports::start),

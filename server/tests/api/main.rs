@@ -12,6 +12,7 @@ mod helpers;
 mod idp;
 mod impersonation;
 mod imports;
+mod inbox;
 mod keys;
 mod mail;
 mod mfa;

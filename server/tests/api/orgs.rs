@@ -165,13 +165,13 @@ async fn owner_creates_configures_and_deletes() {
             app.post_json(&colleague, &format!("/api/v1/org/{id}/join"), &json!({}))
                 .await
                 .status(),
-            403
+            404
         );
         assert_eq!(
             app.post_json(&stranger, &format!("/api/v1/org/{id}/join"), &json!({}))
                 .await
                 .status(),
-            403
+            404
         );
         let stats: Value = app
             .get_json(&owner, &format!("/api/v1/org/{id}/stats"))

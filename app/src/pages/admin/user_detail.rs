@@ -11,7 +11,7 @@ use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
 use crate::server::admin::{
     DeleteUser, EndUserSessions, RevokeUserApiKey, SetUserSuspended, UpdateUser, get_user_detail,
-    user_activity, user_api_keys, user_sessions,
+    list_tiers, user_activity, user_api_keys, user_sessions,
 };
 use crate::server::admin::{ResendInvite, StartImpersonation};
 use crate::server::mfa::ResetUserMfa;
@@ -26,6 +26,7 @@ pub fn UserDetailPage() -> impl IntoView {
         move || (id(), update.version().get(), suspend.version().get()),
         |(id, _, _)| get_user_detail(id),
     );
+    let tiers = Resource::new(|| (), |_| list_tiers());
     let error = move || {
         update
             .value()
@@ -39,8 +40,9 @@ pub fn UserDetailPage() -> impl IntoView {
         {move || error().map(|e| view! { <ErrorBox error=e /> })}
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let tiers = tiers.await.unwrap_or_default();
                 match detail.await {
-                    Ok(d) => view! { <Detail d=d update=update suspend=suspend /> }.into_any(),
+                    Ok(d) => view! { <Detail d=d tiers=tiers update=update suspend=suspend /> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                 }
             })}
@@ -61,6 +63,7 @@ pub fn UserDetailPage() -> impl IntoView {
 #[component]
 fn Detail(
     d: UserDetail,
+    tiers: Vec<ops_types::Tier>,
     update: ServerAction<UpdateUser>,
     suspend: ServerAction<SetUserSuspended>,
 ) -> impl IntoView {
@@ -68,6 +71,8 @@ fn Detail(
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
     let u = d.user.clone();
     let role = RwSignal::new(u.role.as_str().to_string());
+    let tier = RwSignal::new(u.tier.clone());
+    let id_tier = u.id.clone();
     let remove = ServerAction::<DeleteUser>::new();
     let reset_mfa = ServerAction::<ResetUserMfa>::new();
     let invite = ServerAction::<ResendInvite>::new();
@@ -90,6 +95,7 @@ fn Detail(
                 <dt>"Email"</dt><dd>{u.email.clone()}</dd>
                 <dt>"Status"</dt><dd data-testid="user-status">{if u.disabled { "suspended" } else { "active" }}</dd>
                 <dt>"Role"</dt><dd>{u.role.label()}</dd>
+                <dt>"Tier"</dt><dd data-testid="user-tier">{u.tier.clone()}</dd>
                 <dt>"Created"</dt><dd>{datetime(u.created_at)}</dd>
                 <dt>"Last sign-in"</dt><dd>{opt_datetime(u.last_login_at)}</dd>
                 <dt>"Password"</dt><dd>{if d.has_password { format!("set, changed {}", opt_datetime(d.password_changed_at)) } else { "none (SSO only)".into() }}</dd>
@@ -114,6 +120,16 @@ fn Detail(
                         <button class="button primary" data-testid="user-role-save" on:click=move |_| {
                             update.dispatch(UpdateUser { id: id1.clone(), input: AdminUserForUpdate { role: Role::parse(&role.get_untracked()), ..Default::default() } });
                         }>"Change role"</button>
+                    </div>
+                    <label class="narrow-field">"Tier"
+                        <select data-testid="user-tier-select" on:change=move |e| tier.set(event_target_value(&e))>
+                            {tiers.iter().map(|t| view! { <option value=t.code.clone() selected=t.code == u.tier>{t.name.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <div class="buttons">
+                        <button class="button" data-testid="user-tier-save" on:click=move |_| {
+                            update.dispatch(UpdateUser { id: id_tier.clone(), input: AdminUserForUpdate { tier: Some(tier.get_untracked()), ..Default::default() } });
+                        }>"Change tier"</button>
                         {if u.disabled {
                             view! { <button class="button" data-testid="user-activate" on:click=move |_| { suspend.dispatch(SetUserSuspended { id: id2.clone(), suspended: false }); }>"Activate"</button> }.into_any()
                         } else {

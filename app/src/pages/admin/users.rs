@@ -13,7 +13,7 @@ use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime, query_string};
 use crate::components::shell::CurrentUser;
-use crate::server::admin::{ApplyBulk, list_users};
+use crate::server::admin::{ApplyBulk, list_tiers, list_users};
 use crate::server::sso::sso_buttons;
 use leptos_router::hooks::use_query_map;
 
@@ -25,6 +25,7 @@ struct Filters {
     role: RwSignal<String>,
     status: RwSignal<String>,
     provider: RwSignal<String>,
+    tier: RwSignal<String>,
     sort: RwSignal<String>,
 }
 
@@ -38,6 +39,7 @@ impl Filters {
             role: Role::parse(&self.role.get_untracked()),
             status: text(self.status),
             provider: text(self.provider),
+            tier: text(self.tier),
             sort: Some(col.into()),
             dir: Some(dir.into()),
             page: Some(page),
@@ -59,6 +61,7 @@ fn export_href(q: &UserQuery) -> String {
             ),
             ("status", t(&q.status)),
             ("provider", t(&q.provider)),
+            ("tier", t(&q.tier)),
             ("sort", t(&q.sort)),
             ("dir", t(&q.dir)),
         ])
@@ -80,9 +83,11 @@ pub fn UsersPage() -> impl IntoView {
                 .get("provider")
                 .unwrap_or_default(),
         ),
+        tier: RwSignal::new(String::new()),
         sort: RwSignal::new("created_at:desc".into()),
     };
     let providers = Resource::new(|| (), |_| sso_buttons());
+    let tiers = Resource::new(|| (), |_| list_tiers());
     let applied = RwSignal::new(f.query(1));
     let selected = RwSignal::new(Vec::<String>::new());
     let bulk = ServerAction::<ApplyBulk>::new();
@@ -100,6 +105,7 @@ pub fn UsersPage() -> impl IntoView {
         go(1);
     };
     let bulk_role = RwSignal::new("viewer".to_string());
+    let bulk_tier = RwSignal::new("free".to_string());
     let run_bulk = move |action: &'static str| {
         let ids = selected.get_untracked();
         let what = match action {
@@ -110,6 +116,11 @@ pub fn UsersPage() -> impl IntoView {
             "suspend" => format!(
                 "Suspend {} user(s)? They are signed out at once.",
                 ids.len()
+            ),
+            "set_tier" => format!(
+                "Put {} user(s) on the {} tier?",
+                ids.len(),
+                bulk_tier.get_untracked()
             ),
             _ => format!(
                 "Give {} user(s) the role {}?",
@@ -123,6 +134,7 @@ pub fn UsersPage() -> impl IntoView {
                 input: BulkUsers {
                     ids,
                     role: Role::parse(&bulk_role.get_untracked()),
+                    tier: Some(bulk_tier.get_untracked()),
                 },
             });
             selected.set(Vec::new());
@@ -158,6 +170,18 @@ pub fn UsersPage() -> impl IntoView {
                         <option value="suspended">"Suspended"</option>
                     </select>
                 </label>
+                <label class="narrow-field">"Tier"
+                    <select data-testid="users-tier" on:change=field(f.tier)>
+                        <option value="">"Any"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                tiers.await.unwrap_or_default().into_iter().map(|t| view! {
+                                    <option value=t.code.clone()>{t.name}</option>
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </label>
                 <label class="narrow-field">"Sign-in"
                     <select data-testid="users-provider" on:change=field(f.provider)>
                         <option value="">"Any"</option>
@@ -190,6 +214,16 @@ pub fn UsersPage() -> impl IntoView {
                         {Role::ALL.map(|r| view! { <option value=r.as_str() selected=r == Role::Viewer>{r.label()}</option> }).collect_view()}
                     </select>
                     <button class="button small" on:click=move |_| run_bulk("assign_role")>"Set role"</button>
+                    <select on:change=move |e| bulk_tier.set(event_target_value(&e)) data-testid="bulk-tier">
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                tiers.await.unwrap_or_default().into_iter().map(|t| view! {
+                                    <option value=t.code.clone() selected=t.code == "free">{t.name}</option>
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                    <button class="button small" data-testid="bulk-set-tier" on:click=move |_| run_bulk("set_tier")>"Set tier"</button>
                     <button class="button small" data-testid="bulk-suspend" on:click=move |_| run_bulk("suspend")>"Suspend"</button>
                     <button class="button small danger" data-testid="bulk-delete" on:click=move |_| run_bulk("delete")>"Delete"</button>
                 </div>
@@ -246,7 +280,7 @@ fn UserTable(
             <thead><tr>
                 {can_manage.then(|| view! { <th><input type="checkbox" aria-label="Select all"
                     on:change=move |e| selected.set(if event_target_checked(&e) { ids.clone() } else { Vec::new() }) /></th> })}
-                <th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Created"</th><th>"Last sign-in"</th>
+                <th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Tier"</th><th>"Status"</th><th>"Created"</th><th>"Last sign-in"</th>
             </tr></thead>
             <tbody>
                 {page.users.into_iter().map(|u| {
@@ -259,6 +293,7 @@ fn UserTable(
                             <td><a href=format!("/admin/users/{}", u.id)>{if u.display_name.is_empty() { "—".to_string() } else { u.display_name }}</a></td>
                             <td>{u.email}</td>
                             <td><span class="badge">{u.role.label()}</span></td>
+                            <td>{u.tier.clone()}</td>
                             <td>{if u.disabled { view! { <span class="badge danger">"suspended"</span> }.into_any() } else { "active".into_any() }}</td>
                             <td class="nowrap">{datetime(u.created_at)}</td>
                             <td class="nowrap">{opt_datetime(u.last_login_at)}</td>

@@ -1,4 +1,4 @@
-//! Bulk actions over selected users: assign a role, suspend, delete. Each user is handled in
+//! Bulk actions over selected users: assign a role, set the tier, suspend, delete. Each user is handled in
 //! its own transaction, so one refusal (the caller themself, the last administrator) does not
 //! undo the others; the outcome says what happened to each.
 
@@ -13,6 +13,7 @@ use crate::{AuthCtx, AuthError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BulkAction {
     AssignRole,
+    SetTier,
     Suspend,
     Delete,
 }
@@ -33,9 +34,17 @@ pub async fn run(
         }
         (_, r) => r,
     };
+    let tier = input
+        .tier
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if action == BulkAction::SetTier && tier.is_none() {
+        return Err(AuthError::invalid("tier", "choose the tier to set"));
+    }
     let mut out = Vec::with_capacity(input.ids.len());
     for id in &input.ids {
-        let result = one(db, ctx, action, role, id).await;
+        let result = one(db, ctx, action, (role, tier), id).await;
         out.push(match result {
             Ok(()) => BulkOutcome {
                 id: id.clone(),
@@ -57,11 +66,26 @@ async fn one(
     db: &Db,
     ctx: &AuthCtx,
     action: BulkAction,
-    role: Option<ops_types::Role>,
+    (role, tier): (Option<ops_types::Role>, Option<&str>),
     id: &str,
 ) -> Result<(), AuthError> {
     let user = find(db, id).await?;
     let mut tx = begin(db).await?;
+    if let (BulkAction::SetTier, Some(tier)) = (action, tier)
+        && super::tiers::set(&mut tx, &user, tier).await?
+    {
+        let detail = format!("tier={}->{tier} bulk", user.tier);
+        ops_db::record_audit(
+            &mut tx,
+            ops_db::AuditRecord {
+                target: Some(&user.id),
+                target_label: Some(&user.email),
+                detail: Some(&detail),
+                ..ctx.audit("user.update")
+            },
+        )
+        .await?;
+    }
     match (action, role) {
         (BulkAction::AssignRole, Some(role)) if role != user.role => {
             if ctx.user_id == user.id {
@@ -82,7 +106,7 @@ async fn one(
             )
             .await?;
         }
-        (BulkAction::AssignRole, _) => {}
+        (BulkAction::AssignRole | BulkAction::SetTier, _) => {}
         (BulkAction::Suspend, _) => suspend_in(&mut tx, ctx, &user, true).await?,
         (BulkAction::Delete, _) => {
             delete_in(&mut tx, ctx, &user).await?;

@@ -137,6 +137,11 @@ pub async fn update(
         set_role(&mut tx, &user, role).await?;
         changes.push(format!("role={}->{}", user.role.as_str(), role.as_str()));
     }
+    if let Some(tier) = input.tier.as_deref()
+        && super::tiers::set(&mut tx, &user, tier).await?
+    {
+        changes.push(format!("tier={}->{}", user.tier, tier.trim()));
+    }
     if !changes.is_empty() {
         audit(&mut tx, ctx, "user.update", &user, Some(&changes.join(" "))).await?;
     }

@@ -405,6 +405,7 @@ async fn update(db: &Db, ctx: &AuthCtx, p: &Planned) -> Result<(), AuthError> {
     let input = ops_types::AdminUserForUpdate {
         display_name: p.display_name.clone(),
         role: Some(p.role),
+        tier: None,
     };
     change::update(db, ctx, id, input).await.map(|_| ())
 }

@@ -5,3 +5,4 @@ pub mod change;
 pub mod import;
 pub mod invite;
 pub mod query;
+pub mod tiers;

@@ -47,6 +47,9 @@ fn where_of(q: &UserQuery) -> Result<Where, AuthError> {
     if q.never_signed_in == Some(true) {
         w.push("last_login_at IS NULL", []);
     }
+    if let Some(tier) = q.tier.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        w.push("tier = ?", [Bind::Text(tier.into())]);
+    }
     if let Some(org) = q.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         w.push(
             "EXISTS (SELECT 1 FROM org_members m WHERE m.user_id = users.id AND m.org_id = ?)",
@@ -274,6 +277,18 @@ pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthErro
         })
     })
     .collect::<Result<_, AuthError>>()?;
+    let by_tier =
+        sqlx::query("SELECT tier, COUNT(*) AS n FROM users GROUP BY tier ORDER BY n DESC, tier")
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Count {
+                    key: r.try_get("tier")?,
+                    count: r.try_get("n")?,
+                })
+            })
+            .collect::<Result<_, AuthError>>()?;
     let since = now_ms() - 90 * 86_400_000;
     let signups_by_day = sqlx::query(
         "SELECT created_at / 86400000 AS d, COUNT(*) AS n FROM users WHERE created_at >= $1 \
@@ -297,6 +312,7 @@ pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthErro
         never_signed_in: t.try_get("never")?,
         by_role,
         by_provider,
+        by_tier,
         signups_by_day,
     })
 }

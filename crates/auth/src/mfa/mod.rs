@@ -257,6 +257,13 @@ pub async fn enable(
         .await?;
     let codes = new_codes(&mut tx, &ctx.user_id).await?;
     audit_self(&mut tx, ctx, "mfa.enable").await?;
+    let notice = crate::notify::Notice::new(
+        ops_types::NotificationKind::Security,
+        "Two-factor sign-in is on",
+        "Signing in to Ops-Center now also asks for a code from your authenticator app. Keep your recovery codes somewhere safe.",
+    )
+    .link("/account/security");
+    crate::notify::queue(&mut tx, &ctx.user_id, notice).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -310,6 +317,13 @@ pub async fn disable(db: &Db, key: &MasterKey, ctx: &AuthCtx, code: &str) -> Res
     let mut tx = db.begin().await?;
     remove(&mut tx, &ctx.user_id).await?;
     audit_self(&mut tx, ctx, "mfa.disable").await?;
+    let notice = crate::notify::Notice::new(
+        ops_types::NotificationKind::Security,
+        "Two-factor sign-in is off",
+        "Signing in to Ops-Center now needs only your password. If this was not you, change your password and turn it on again.",
+    )
+    .link("/account/security");
+    crate::notify::queue(&mut tx, &ctx.user_id, notice).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -347,6 +361,13 @@ pub async fn admin_reset(db: &Db, ctx: &AuthCtx, user_id: &str) -> Result<(), Au
         },
     )
     .await?;
+    let notice = crate::notify::Notice::new(
+        ops_types::NotificationKind::Security,
+        "An administrator removed your second factor",
+        format!("{} removed two-factor sign-in from your account (a lost device); you were signed out. Set it up again under Account → Security.", ctx.email),
+    )
+    .link("/account/security");
+    crate::notify::queue(&mut tx, user_id, notice).await?;
     tx.commit().await?;
     Ok(())
 }

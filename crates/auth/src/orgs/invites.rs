@@ -111,6 +111,24 @@ pub async fn create(
         Some(&detail),
     )
     .await?;
+    if let Some(r) = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+    {
+        let invitee: String = r.try_get("id")?;
+        let notice = crate::notify::Notice::new(
+            ops_types::NotificationKind::Account,
+            format!("Invitation to {}", a.org.name),
+            format!(
+                "{} invited you to join {} as {}. Open the link in the invitation e-mail to accept.",
+                ctx.email,
+                a.org.name,
+                role.label().to_lowercase()
+            ),
+        );
+        crate::notify::queue(&mut tx, &invitee, notice).await?;
+    }
     tx.commit().await?;
     mail(db, key, ctx, &a.org.name, email.as_str(), &token, base_url).await?;
     list(db, ctx, org_id)

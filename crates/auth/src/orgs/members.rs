@@ -3,9 +3,10 @@
 //! neither leave nor be demoted.
 
 use ops_db::{Db, Row, Tx, now_ms};
-use ops_types::{OrgMember, OrgRole};
+use ops_types::{NotificationKind, OrgMember, OrgRole};
 
 use super::{access, audit, lock};
+use crate::notify::{Notice, queue};
 use crate::{AuthCtx, AuthError};
 
 pub async fn list(db: &Db, ctx: &AuthCtx, org_id: &str) -> Result<Vec<OrgMember>, AuthError> {
@@ -62,6 +63,33 @@ pub(crate) async fn add(
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
+    let row =
+        sqlx::query("SELECT o.name, u.email FROM orgs o, users u WHERE o.id = $1 AND u.id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let (org, email): (String, String) = (row.try_get("name")?, row.try_get("email")?);
+    let managers = sqlx::query(
+        "SELECT user_id FROM org_members WHERE org_id = $1 AND role IN ('owner', 'admin') AND user_id <> $2",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for m in managers {
+        let to: String = m.try_get("user_id")?;
+        let notice = Notice::new(
+            NotificationKind::Account,
+            format!("{email} joined {org}"),
+            format!(
+                "{email} is now a member of {org}, as {}.",
+                role.label().to_lowercase()
+            ),
+        )
+        .link(&format!("/org/{org_id}"));
+        queue(tx, &to, notice).await?;
+    }
     Ok(())
 }
 
@@ -143,6 +171,21 @@ pub async fn set_role(
         Some(&detail),
     )
     .await?;
+    if user_id != ctx.user_id {
+        let notice = Notice::new(
+            NotificationKind::Account,
+            format!("Your role in {} changed", a.org.name),
+            format!(
+                "{} made you {} of {} (you were {}).",
+                ctx.email,
+                role.label().to_lowercase(),
+                a.org.name,
+                was.label().to_lowercase()
+            ),
+        )
+        .link(&format!("/org/{org_id}"));
+        queue(&mut tx, user_id, notice).await?;
+    }
     tx.commit().await?;
     list(db, ctx, org_id)
         .await?
@@ -179,6 +222,17 @@ pub async fn remove(db: &Db, ctx: &AuthCtx, org_id: &str, user_id: &str) -> Resu
         .execute(&mut *tx)
         .await?;
     ensure_an_owner_remains(&mut tx, org_id).await?;
+    if !leaving {
+        let notice = Notice::new(
+            NotificationKind::Account,
+            format!("You were removed from {}", a.org.name),
+            format!(
+                "{} removed you from the organisation {}; your keys scoped to it stopped working.",
+                ctx.email, a.org.name
+            ),
+        );
+        queue(&mut tx, user_id, notice).await?;
+    }
     let action = if leaving {
         "org.leave"
     } else {

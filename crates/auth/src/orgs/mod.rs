@@ -660,8 +660,9 @@ async fn verified_domain(db: &Db, ctx: &AuthCtx) -> Result<Option<String>, AuthE
 pub async fn join(db: &Db, ctx: &AuthCtx, org_id: &str) -> Result<Org, AuthError> {
     let open = joinable(db, ctx).await?;
     let Some(org) = open.into_iter().find(|o| o.id == org_id) else {
-        return Err(AuthError::Refused(
-            "this organisation does not admit your e-mail domain; ask for an invitation",
+        // Not open to them, or not there: the same answer, as for non-members elsewhere.
+        return Err(AuthError::NotFound(
+            "organisation open to your e-mail domain",
         ));
     };
     let mut tx = db.begin().await?;

@@ -82,7 +82,7 @@ pub async fn joinable(
 
 /// Join an organisation that admits your verified e-mail domain.
 #[utoipa::path(post, path = "/api/v1/org/{org_id}/join", tag = "organisations", params(("org_id" = String, Path)),
-    responses((status = 200, body = Org), (status = 403), (status = 409, description = "already a member")), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+    responses((status = 200, body = Org), (status = 404, description = "not open to your e-mail domain, or already a member")), security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
 pub async fn join(
     State(state): State<AppState>,
     ctx: AuthCtx,

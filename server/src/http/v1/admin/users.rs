@@ -130,6 +130,27 @@ pub async fn bulk_assign_roles(
     run_bulk(&state, &ctx, BulkAction::AssignRole, input).await
 }
 
+/// Put the selected users on one tier (plan).
+#[utoipa::path(post, path = "/api/v1/admin/users/bulk/set-tier", tag = "admin", request_body = BulkUsers,
+    responses((status = 200, body = Vec<BulkOutcome>), (status = 422)), security(("session" = ["users_manage"]), ("api_key" = ["users_manage"])))]
+pub async fn bulk_set_tier(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    ApiJson(input): ApiJson<BulkUsers>,
+) -> Result<Json<Vec<BulkOutcome>>, HttpError> {
+    run_bulk(&state, &ctx, BulkAction::SetTier, input).await
+}
+
+/// The tiers (plans) users can be on, with how many are on each.
+#[utoipa::path(get, path = "/api/v1/admin/users/tiers", tag = "admin",
+    responses((status = 200, body = Vec<ops_types::Tier>)), security(("session" = ["users_read"]), ("api_key" = ["users_read"])))]
+pub async fn tiers(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<Json<Vec<ops_types::Tier>>, HttpError> {
+    Ok(Json(ops_auth::admin::tiers::list(&state.db, &ctx).await?))
+}
+
 /// Suspend the selected users.
 #[utoipa::path(post, path = "/api/v1/admin/users/bulk/suspend", tag = "admin", request_body = BulkUsers,
     responses((status = 200, body = Vec<BulkOutcome>)), security(("session" = ["users_manage"]), ("api_key" = ["users_manage"])))]
@@ -169,6 +190,7 @@ pub async fn export(
             "email",
             "display_name",
             "role",
+            "tier",
             "status",
             "created_at",
             "last_login_at",
@@ -179,6 +201,7 @@ pub async fn export(
                 u.email,
                 u.display_name,
                 u.role.as_str().into(),
+                u.tier,
                 if u.disabled { "suspended" } else { "active" }.into(),
                 u.created_at.to_string(),
                 u.last_login_at.map(|t| t.to_string()).unwrap_or_default(),

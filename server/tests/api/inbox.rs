@@ -1,0 +1,122 @@
+//! Notifications delivered by preference: in the console's inbox, by e-mail through a real
+//! SMTP sink, and to a webhook receiver; marking read.
+
+use std::sync::{Arc, Mutex};
+
+use axum::routing::post;
+use ops_types::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, backends, spawn_app};
+use crate::mail::configure;
+use crate::smtp::Sink;
+
+/// A webhook receiver on 127.0.0.1 that keeps every JSON body it gets.
+async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(v): axum::Json<Value>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
+}
+
+#[tokio::test]
+async fn security_and_account_events_reach_the_chosen_channels() {
+    for backend in backends() {
+        let Some(sink) = Sink::start().await else {
+            panic!("the SMTP sink (python3 -m aiosmtpd) is needed");
+        };
+        let app = spawn_app(backend).await;
+        let admin = app.signed_in(Role::Admin).await;
+        configure(&app, &admin, &sink).await;
+        let email = app.user(Role::Developer).await;
+        let me = app.sign_in(&email, PASSWORD).await;
+
+        // Defaults: security notices in the inbox and by e-mail.
+        let body = json!({"current_password": PASSWORD, "new_password": "another long passphrase"});
+        assert_eq!(
+            app.post_json(&me, "/api/v1/auth/change-password", &body)
+                .await
+                .status(),
+            200
+        );
+        let inbox: Value = app.get_json(&me, "/api/v1/notifications").await;
+        assert_eq!(inbox["unread"], 1);
+        assert_eq!(inbox["items"][0]["title"], "Your password was changed");
+        assert_eq!(inbox["items"][0]["kind"], "security");
+        let mail = sink.wait_for(&email).await;
+        assert!(mail.contains("Your password was changed"), "{mail}");
+
+        // Account notices go to the inbox only, unless chosen otherwise.
+        let (hook, got) = receiver().await;
+        let prefs = json!({"webhook_url": hook, "prefs": [
+            {"kind": "account", "email": false, "in_app": false, "webhook": true}]});
+        let res = me
+            .put(app.url("/api/v1/auth/notifications"))
+            .json(&prefs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = app
+            .post_json(&me, "/api/v1/api-keys", &json!({"name": "ci"}))
+            .await;
+        assert_eq!(res.status(), 201);
+        let mut delivered = Vec::new();
+        for _ in 0..100 {
+            delivered = got.lock().unwrap().clone();
+            if !delivered.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(delivered.len(), 1, "one webhook delivery");
+        assert_eq!(delivered[0]["kind"], "account");
+        assert_eq!(delivered[0]["title"], "New API key \"ci\"");
+        let inbox: Value = app.get_json(&me, "/api/v1/notifications").await;
+        assert_eq!(
+            inbox["items"].as_array().unwrap().len(),
+            1,
+            "not in the inbox: in-app is off"
+        );
+
+        // Reading.
+        let id = inbox["items"][0]["id"].as_str().unwrap();
+        let res = app
+            .post_json(&me, &format!("/api/v1/notifications/{id}/read"), &json!({}))
+            .await;
+        assert_eq!(res.status(), 204);
+        let inbox: Value = app.get_json(&me, "/api/v1/notifications").await;
+        assert_eq!(
+            (
+                inbox["unread"].as_i64(),
+                inbox["items"][0]["read"].as_bool()
+            ),
+            (Some(0), Some(true))
+        );
+        let other = app.signed_in(Role::Viewer).await;
+        let res = app
+            .post_json(
+                &other,
+                &format!("/api/v1/notifications/{id}/read"),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), 404, "not theirs");
+        let res = app
+            .post_json(&me, "/api/v1/notifications/read-all", &json!({}))
+            .await;
+        assert_eq!(res.status(), 204);
+    }
+}
