@@ -61,15 +61,7 @@ pub async fn second_step(
             let mut tx = db.begin().await?;
             record_audit(
                 &mut tx,
-                AuditRecord {
-                    actor_id: Some(&user.id),
-                    action: "auth.login_failed",
-                    target: Some(&user.id),
-                    target_label: Some(user.email.as_str()),
-                    ip,
-                    detail: Some("second factor"),
-                    ..AuditRecord::default()
-                },
+                user.audit_self("auth.login_failed", ip, Some("second factor")),
             )
             .await?;
             tx.commit().await?;
@@ -93,19 +85,7 @@ pub async fn complete(
         .bind(&user.id)
         .execute(&mut *tx)
         .await?;
-    record_audit(
-        &mut tx,
-        AuditRecord {
-            actor_id: Some(&user.id),
-            action: "auth.login",
-            target: Some(&user.id),
-            target_label: Some(user.email.as_str()),
-            ip,
-            detail: Some(&detail),
-            ..AuditRecord::default()
-        },
-    )
-    .await?;
+    record_audit(&mut tx, user.audit_self("auth.login", ip, Some(&detail))).await?;
     tx.commit().await?;
     Ok(User {
         last_login_at: Some(now),

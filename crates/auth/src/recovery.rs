@@ -122,15 +122,7 @@ pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<St
     let detail = format!("sessions_ended={ended}");
     record_audit(
         &mut tx,
-        AuditRecord {
-            actor_id: Some(&user.id),
-            action: "user.password_reset",
-            target: Some(&user.id),
-            target_label: Some(&user.email),
-            ip,
-            detail: Some(&detail),
-            ..AuditRecord::default()
-        },
+        user.audit_self("user.password_reset", ip, Some(&detail)),
     )
     .await?;
     let notice = crate::notify::Notice::new(

@@ -76,6 +76,25 @@ impl User {
         })
     }
 
+    /// An audit record of `action` by this user on their own account, before any session
+    /// exists (sign-in, reset link, SSO).
+    pub(crate) fn audit_self<'a>(
+        &'a self,
+        action: &'a str,
+        ip: Option<&'a str>,
+        detail: Option<&'a str>,
+    ) -> ops_db::AuditRecord<'a> {
+        ops_db::AuditRecord {
+            actor_id: Some(&self.id),
+            action,
+            target: Some(&self.id),
+            target_label: Some(&self.email),
+            ip,
+            detail,
+            ..ops_db::AuditRecord::default()
+        }
+    }
+
     /// The user as they see themselves.
     pub fn me(&self) -> Me {
         Me {

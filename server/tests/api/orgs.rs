@@ -274,6 +274,23 @@ async fn invitations_roles_and_the_last_owner() {
             .await;
         assert_eq!(res.status(), 409, "already a member");
 
+        // An expired invitation is refused.
+        json_of(
+            app.post_json(&owner, &inv, &json!({"email": "late@example.com"}))
+                .await,
+            201,
+        )
+        .await;
+        let late = token_after(&sink.wait_for("late@example.com").await, "/invite/");
+        sqlx::query("UPDATE org_invites SET expires_at = 1 WHERE email = 'late@example.com'")
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let res = app
+            .get(&app.browser(), &format!("/api/v1/org/invitations/{late}"))
+            .await;
+        assert_eq!(res.status(), 422, "expired");
+
         // Bob has none: sign-up from the link only when registration is not closed.
         json_of(
             app.post_json(&alice, &inv, &json!({"email": "bob@example.com"}))

@@ -131,7 +131,7 @@ fn RegistrationCard() -> impl IntoView {
     view! {
         <section class="card" data-testid="registration">
             <h3>"Registration"</h3>
-            <p class="muted">"Open: anyone may create a viewer account from the sign-in page and confirms it by e-mail. Closed: only administrators create accounts."</p>
+            <p class="muted">"Open: anyone may create a viewer account from the sign-in page and confirms it by e-mail. Invite only: people invited to an organisation create their account from the invitation. Closed: only administrators create accounts."</p>
             <Suspense>
                 {move || Suspend::new(async move {
                     let current = mode.await.map(|m| m.mode).unwrap_or_else(|_| "closed".into());
@@ -141,6 +141,7 @@ fn RegistrationCard() -> impl IntoView {
                             <label class="narrow-field">"Sign-up"
                                 <select data-testid="registration-mode" on:change=move |e| choice.set(event_target_value(&e))>
                                     <option value="closed" selected=current == "closed">"Closed"</option>
+                                    <option value="invite_only" selected=current == "invite_only">"Invite only"</option>
                                     <option value="open" selected=current == "open">"Open"</option>
                                 </select>
                             </label>

@@ -5,7 +5,7 @@
 use ops_db::Db;
 use ops_types::{BulkOutcome, BulkUsers, Permission};
 
-use super::change::{begin, delete_in, set_role, suspend_in};
+use super::change::{audit, begin, delete_in, set_role, suspend_in};
 use super::query::find;
 use crate::{AuthCtx, AuthError};
 
@@ -75,16 +75,7 @@ async fn one(
         && super::tiers::set(&mut tx, &user, tier).await?
     {
         let detail = format!("tier={}->{tier} bulk", user.tier);
-        ops_db::record_audit(
-            &mut tx,
-            ops_db::AuditRecord {
-                target: Some(&user.id),
-                target_label: Some(&user.email),
-                detail: Some(&detail),
-                ..ctx.audit("user.update")
-            },
-        )
-        .await?;
+        audit(&mut tx, ctx, "user.update", &user, Some(&detail)).await?;
     }
     match (action, role) {
         (BulkAction::AssignRole, Some(role)) if role != user.role => {
@@ -95,16 +86,7 @@ async fn one(
             }
             set_role(&mut tx, &user, role).await?;
             let detail = format!("role={}->{} bulk", user.role.as_str(), role.as_str());
-            ops_db::record_audit(
-                &mut tx,
-                ops_db::AuditRecord {
-                    target: Some(&user.id),
-                    target_label: Some(&user.email),
-                    detail: Some(&detail),
-                    ..ctx.audit("user.update")
-                },
-            )
-            .await?;
+            audit(&mut tx, ctx, "user.update", &user, Some(&detail)).await?;
         }
         (BulkAction::AssignRole | BulkAction::SetTier, _) => {}
         (BulkAction::Suspend, _) => suspend_in(&mut tx, ctx, &user, true).await?,

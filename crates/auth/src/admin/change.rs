@@ -51,7 +51,8 @@ fn not_self(ctx: &AuthCtx, user: &User, what: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
-async fn audit(
+/// The audit row of `action` by `ctx` on `user`.
+pub(crate) async fn audit(
     tx: &mut Tx,
     ctx: &AuthCtx,
     action: &str,

@@ -237,6 +237,24 @@ pub async fn effective_role(db: &Db, ctx: &AuthCtx, user_id: &str) -> Result<Rol
     Ok(role_info(rank, user.role))
 }
 
+/// Rows of `k` (a text key) and `n` (a count), in the query's order; `arg` binds `$1`.
+pub(crate) async fn counts(db: &Db, sql: &str, arg: Option<&str>) -> Result<Vec<Count>, AuthError> {
+    let mut q = sqlx::query(sql);
+    if let Some(arg) = arg {
+        q = q.bind(arg);
+    }
+    q.fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Count {
+                key: r.try_get("k")?,
+                count: r.try_get("n")?,
+            })
+        })
+        .collect()
+}
+
 pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthError> {
     ctx.require(Permission::UsersRead)?;
     let t = sqlx::query(
@@ -249,46 +267,27 @@ pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthErro
     .await?;
     let total: i64 = t.try_get("total")?;
     let active: i64 = t.try_get("active")?;
-    let by_role =
-        sqlx::query("SELECT role, COUNT(*) AS n FROM users GROUP BY role ORDER BY n DESC, role")
-            .fetch_all(db.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Count {
-                    key: r.try_get("role")?,
-                    count: r.try_get("n")?,
-                })
-            })
-            .collect::<Result<_, AuthError>>()?;
-    let by_provider = sqlx::query(
+    let by_role = counts(
+        db,
+        "SELECT role AS k, COUNT(*) AS n FROM users GROUP BY role ORDER BY n DESC, role",
+        None,
+    )
+    .await?;
+    let by_provider = counts(
+        db,
         "SELECT p.slug AS k, COUNT(*) AS n FROM user_identities i JOIN sso_providers p ON p.id = i.provider_id \
          GROUP BY p.slug UNION ALL \
          SELECT 'password' AS k, COUNT(*) AS n FROM users u \
          WHERE NOT EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id) ORDER BY n DESC",
+        None,
     )
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Count {
-            key: r.try_get("k")?,
-            count: r.try_get("n")?,
-        })
-    })
-    .collect::<Result<_, AuthError>>()?;
-    let by_tier =
-        sqlx::query("SELECT tier, COUNT(*) AS n FROM users GROUP BY tier ORDER BY n DESC, tier")
-            .fetch_all(db.pool())
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Count {
-                    key: r.try_get("tier")?,
-                    count: r.try_get("n")?,
-                })
-            })
-            .collect::<Result<_, AuthError>>()?;
+    .await?;
+    let by_tier = counts(
+        db,
+        "SELECT tier AS k, COUNT(*) AS n FROM users GROUP BY tier ORDER BY n DESC, tier",
+        None,
+    )
+    .await?;
     let since = now_ms() - 90 * 86_400_000;
     let signups_by_day = sqlx::query(
         "SELECT created_at / 86400000 AS d, COUNT(*) AS n FROM users WHERE created_at >= $1 \

@@ -374,14 +374,8 @@ pub async fn sign_up(
     ops_db::record_audit(
         &mut tx,
         ops_db::AuditRecord {
-            actor_id: Some(&user.id),
-            action: "org.join",
-            target: Some(&user.id),
-            target_label: Some(&user.email),
             org_id: Some(&p.org_id),
-            ip,
-            detail: Some(&detail),
-            ..Default::default()
+            ..user.audit_self("org.join", ip, Some(&detail))
         },
     )
     .await?;

@@ -11,7 +11,7 @@ pub mod members;
 
 use ops_db::{AuditRecord, Db, Row, Tx, new_id, now_ms, record_audit};
 use ops_types::{
-    Count, Org, OrgDelete, OrgForCreate, OrgRole, OrgRoleInfo, OrgSettings, OrgStats, OrgStatus,
+    Org, OrgDelete, OrgForCreate, OrgRole, OrgRoleInfo, OrgSettings, OrgStats, OrgStatus,
     Permission,
 };
 
@@ -475,20 +475,12 @@ pub async fn set_status(
 /// Members by role, pending invitations and the keys scoped to it.
 pub async fn stats(db: &Db, ctx: &AuthCtx, org_id: &str) -> Result<OrgStats, AuthError> {
     access(db, ctx, org_id).await?;
-    let by_role: Vec<Count> = sqlx::query(
-        "SELECT role, COUNT(*) AS n FROM org_members WHERE org_id = $1 GROUP BY role ORDER BY n DESC, role",
+    let by_role = crate::admin::query::counts(
+        db,
+        "SELECT role AS k, COUNT(*) AS n FROM org_members WHERE org_id = $1 GROUP BY role ORDER BY n DESC, role",
+        Some(org_id),
     )
-    .bind(org_id)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Count {
-            key: r.try_get("role")?,
-            count: r.try_get("n")?,
-        })
-    })
-    .collect::<Result<_, AuthError>>()?;
+    .await?;
     let count = |sql: &'static str| async move {
         let row = sqlx::query(sql)
             .bind(org_id)

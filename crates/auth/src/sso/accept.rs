@@ -71,19 +71,7 @@ async fn link(
     .execute(&mut **tx)
     .await?;
     let detail = format!("provider={} {how}", p.view.slug);
-    record_audit(
-        tx,
-        AuditRecord {
-            actor_id: Some(&user.id),
-            action: "sso.link",
-            target: Some(&user.id),
-            target_label: Some(&user.email),
-            ip,
-            detail: Some(&detail),
-            ..AuditRecord::default()
-        },
-    )
-    .await?;
+    record_audit(tx, user.audit_self("sso.link", ip, Some(&detail))).await?;
     Ok(())
 }
 
@@ -204,19 +192,7 @@ async fn sync_role(
         role.as_str(),
         p.view.slug
     );
-    record_audit(
-        &mut tx,
-        AuditRecord {
-            actor_id: Some(&user.id),
-            action: "user.update",
-            target: Some(&user.id),
-            target_label: Some(&user.email),
-            ip,
-            detail: Some(&detail),
-            ..AuditRecord::default()
-        },
-    )
-    .await?;
+    record_audit(&mut tx, user.audit_self("user.update", ip, Some(&detail))).await?;
     tx.commit().await?;
     Ok(User { role, ..user })
 }
