@@ -11,7 +11,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 SITE_DIR := $(TARGET_DIR)/site
 export OPS_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run build test setup setup-test lint check-wasm-deps unit site site-release e2e bench clean
+.PHONY: run build test setup setup-test lint check-wasm-deps unit site site-release e2e bench bench-users clean
 
 run: build
 	@mkdir -p data
@@ -66,6 +66,11 @@ test: setup-test lint check-wasm-deps unit e2e
 ## Benchmarks (on demand, not part of make test).
 bench: build
 	scripts/bench.sh $(TARGET_DIR)/release/ops-center $(SITE_DIR)
+
+# User administration at 100k users; BENCH_POSTGRES_URL=… for PostgreSQL.
+bench-users:
+	cargo build --release -p ops-center
+	scripts/bench_users.sh $(TARGET_DIR)/release/ops-center
 
 clean:
 	cargo clean

@@ -104,6 +104,13 @@ mod imp {
         }
     }
 
+    /// Loads the current page again.
+    pub fn reload() {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    }
+
     pub fn confirm(message: &str) -> bool {
         web_sys::window()
             .and_then(|w| w.confirm_with_message(message).ok())
@@ -233,6 +240,7 @@ mod imp {
 mod imp {
     pub fn copy_to_clipboard(_text: &str) {}
     pub fn go_to(_path: &str) {}
+    pub fn reload() {}
     pub fn upload_chosen_file(
         _ev: &leptos::ev::Event,
         _url: &str,

@@ -6,12 +6,13 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use ops_types::{Impersonation, Me, Permission};
 
-use crate::browser::{current_theme, go_to, set_theme};
+use crate::browser::{current_theme, go_to, reload, set_theme};
 use crate::components::alert::ErrorBox;
 use crate::components::format::datetime;
 use crate::server::account::get_inbox;
 use crate::server::admin::StopImpersonation;
 use crate::server::auth::current_user;
+use crate::server::org::{SwitchOrg, my_orgs};
 
 /// The signed-in user, provided to pages inside the shell.
 #[derive(Clone, Debug)]
@@ -27,6 +28,7 @@ pub fn Shell() -> impl IntoView {
     let changed = RwSignal::new(0_u32);
     provide_context(InboxChanged(changed));
     let inbox = Resource::new(move || changed.get(), |_| get_inbox());
+    let orgs = Resource::new(|| (), |_| my_orgs());
     let nav_open = RwSignal::new(false);
     view! {
         <Suspense fallback=|| view! { <div class="loading-page">"Loading…"</div> }>
@@ -39,7 +41,7 @@ pub fn Shell() -> impl IntoView {
                                 <Sidebar user=user.clone() on_pick=move || nav_open.set(false) />
                                 <div class="main">
                                     {user.impersonation.clone().map(|imp| view! { <ImpersonationBanner user=user.clone() imp=imp /> })}
-                                    <Header user=user nav_open inbox=inbox />
+                                    <Header user=user nav_open inbox=inbox orgs=orgs />
                                     <main class="content"><Outlet /></main>
                                 </div>
                             </div>
@@ -91,7 +93,15 @@ fn Header(
     user: Me,
     nav_open: RwSignal<bool>,
     inbox: Resource<Result<ops_types::Inbox, ops_types::ApiError>>,
+    orgs: Resource<Result<Vec<ops_types::Org>, ops_types::ApiError>>,
 ) -> impl IntoView {
+    let switch = ServerAction::<SwitchOrg>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = switch.value().get() {
+            // A full load: every page reads the active organisation afresh.
+            reload();
+        }
+    });
     let theme = RwSignal::new(String::from("light"));
     Effect::new(move |_| theme.set(current_theme()));
     let toggle_theme = move |_| {
@@ -116,6 +126,24 @@ fn Header(
                 aria-label=move || if theme.get() == "dark" { "Switch to light theme" } else { "Switch to dark theme" }>
                 {move || if theme.get() == "dark" { "☀" } else { "☾" }}
             </button>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let list = orgs.await.unwrap_or_default();
+                    (!list.is_empty()).then(|| {
+                        let personal = !list.iter().any(|o| o.active);
+                        view! {
+                            <select class="org-switch" data-testid="org-switch" aria-label="Active organisation"
+                                on:change=move |e| {
+                                    let v = event_target_value(&e);
+                                    switch.dispatch(SwitchOrg { org_id: (!v.is_empty()).then_some(v) });
+                                }>
+                                <option value="" selected=personal>"Personal"</option>
+                                {list.into_iter().map(|o| view! { <option value=o.id.clone() selected=o.active>{o.name}</option> }).collect_view()}
+                            </select>
+                        }
+                    })
+                })}
+            </Suspense>
             <Suspense>
                 {move || Suspend::new(async move {
                     let unread = inbox.await.map(|i| i.unread).unwrap_or(0);

@@ -60,6 +60,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/check_sso_provider", Some("settings_manage")),
     ("/api/ui/my_identities", Some("account_read")),
     ("/api/ui/unlink_identity", Some("account_read")),
+    ("/api/ui/admin_unlink_identity", Some("users_manage")),
     ("/api/ui/setup_state", None),
     ("/api/ui/create_admin", None),
     ("/api/ui/session_info", Some("account_read")),

@@ -60,3 +60,9 @@ pub async fn unlink_identity(provider_id: String) -> Result<(), ApiError> {
     let st = state()?;
     Ok(ops_auth::sso::accept::unlink(&st.db, &ctx()?, &provider_id).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "admin_unlink_identity")]
+pub async fn admin_unlink_identity(user_id: String, provider_id: String) -> Result<(), ApiError> {
+    let st = state()?;
+    Ok(ops_auth::sso::accept::admin_unlink(&st.db, &ctx()?, &user_id, &provider_id).await?)
+}

@@ -69,6 +69,10 @@ pub struct UserDetail {
     pub mfa_enabled: bool,
     /// Permission names the role grants.
     pub permissions: Vec<String>,
+    /// Single sign-on identities linked to the account.
+    pub identities: Vec<crate::LinkedIdentity>,
+    /// Organisations the user belongs to, with their role there.
+    pub orgs: Vec<crate::OrgMembership>,
 }
 
 /// `POST /api/v1/admin/users`.

@@ -209,6 +209,15 @@ pub struct OrgStats {
     pub api_keys: i64,
 }
 
+/// One organisation a user belongs to (the administrator's view of a user).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrgMembership {
+    pub org_id: String,
+    pub org_name: String,
+    pub role: OrgRole,
+}
+
 /// `POST /api/v1/users/me/switch-org`: `None` switches to personal use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

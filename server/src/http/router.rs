@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::sso::list, v1::sso::create))
         .routes(routes!(v1::sso::get, v1::sso::update, v1::sso::delete))
         .routes(routes!(v1::sso::check))
+        .routes(routes!(v1::sso::admin_unlink))
         // organisations
         .routes(routes!(v1::org::roles))
         .routes(routes!(v1::org::create))

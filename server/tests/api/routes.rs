@@ -281,6 +281,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/preview_invite" | "/api/ui/accept_invite" => "token=x",
         "/api/ui/sign_up_from_invite" => "token=x&display_name=W&password=x",
         "/api/ui/unlink_identity" => "provider_id=00000000-0000-7000-8000-000000000000",
+        "/api/ui/admin_unlink_identity" => {
+            "user_id=00000000-0000-7000-8000-000000000000&provider_id=00000000-0000-7000-8000-000000000000"
+        }
         _ => "",
     };
     ("application/x-www-form-urlencoded", form)

@@ -328,6 +328,19 @@ async fn existing_accounts_link_by_verified_email_only() {
             .get_json(&admin, "/api/v1/admin/users?provider=corp")
             .await;
         assert_eq!(list["total"], 1, "{list}");
+        // The administrator sees the link on the user and can remove it.
+        let detail: Value = app
+            .get_json(&admin, &format!("/api/v1/admin/users/{id}"))
+            .await;
+        assert_eq!(detail["identities"][0]["provider_slug"], "corp", "{detail}");
+        let pid = detail["identities"][0]["provider_id"].as_str().unwrap();
+        let path = format!("/api/v1/admin/users/{id}/identities/{pid}");
+        assert_eq!(app.delete(&admin, &path).await.status(), 204);
+        assert_eq!(app.delete(&admin, &path).await.status(), 404);
+        let detail: Value = app
+            .get_json(&admin, &format!("/api/v1/admin/users/{id}"))
+            .await;
+        assert_eq!(detail["identities"], json!([]));
     }
 }
 

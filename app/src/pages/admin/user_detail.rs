@@ -15,6 +15,7 @@ use crate::server::admin::{
 };
 use crate::server::admin::{ResendInvite, StartImpersonation};
 use crate::server::mfa::ResetUserMfa;
+use crate::server::sso::AdminUnlinkIdentity;
 
 #[component]
 pub fn UserDetailPage() -> impl IntoView {
@@ -22,9 +23,17 @@ pub fn UserDetailPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateUser>::new();
     let suspend = ServerAction::<SetUserSuspended>::new();
+    let unlink = ServerAction::<AdminUnlinkIdentity>::new();
     let detail = Resource::new(
-        move || (id(), update.version().get(), suspend.version().get()),
-        |(id, _, _)| get_user_detail(id),
+        move || {
+            (
+                id(),
+                update.version().get(),
+                suspend.version().get(),
+                unlink.version().get(),
+            )
+        },
+        |(id, _, _, _)| get_user_detail(id),
     );
     let tiers = Resource::new(|| (), |_| list_tiers());
     let error = move || {
@@ -33,6 +42,7 @@ pub fn UserDetailPage() -> impl IntoView {
             .get()
             .and_then(|r| r.err())
             .or_else(|| suspend.value().get().and_then(|r| r.err()))
+            .or_else(|| unlink.value().get().and_then(|r| r.err()))
     };
     view! {
         <Title text="User" />
@@ -42,7 +52,7 @@ pub fn UserDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let tiers = tiers.await.unwrap_or_default();
                 match detail.await {
-                    Ok(d) => view! { <Detail d=d tiers=tiers update=update suspend=suspend /> }.into_any(),
+                    Ok(d) => view! { <Detail d=d tiers=tiers update=update suspend=suspend unlink=unlink /> }.into_any(),
                     Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                 }
             })}
@@ -66,6 +76,7 @@ fn Detail(
     tiers: Vec<ops_types::Tier>,
     update: ServerAction<UpdateUser>,
     suspend: ServerAction<SetUserSuspended>,
+    unlink: ServerAction<AdminUnlinkIdentity>,
 ) -> impl IntoView {
     let can_manage =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
@@ -96,6 +107,31 @@ fn Detail(
                 <dt>"Status"</dt><dd data-testid="user-status">{if u.disabled { "suspended" } else { "active" }}</dd>
                 <dt>"Role"</dt><dd>{u.role.label()}</dd>
                 <dt>"Tier"</dt><dd data-testid="user-tier">{u.tier.clone()}</dd>
+                <dt>"Signs in with"</dt>
+                <dd data-testid="user-sign-in">
+                    {d.has_password.then_some("password")}
+                    {d.identities.iter().map(|i| {
+                        let (user_id, provider_id, name) = (u.id.clone(), i.provider_id.clone(), i.provider_name.clone());
+                        view! {
+                            <span class="chip">{i.provider_name.clone()} {i.email.clone().map(|e| format!(" ({e})"))}
+                                {can_manage.then(|| view! {
+                                    " " <button class="button small" on:click=move |_| {
+                                        if confirm(&format!("Unlink {name} from this account? They can no longer sign in with it.")) {
+                                            unlink.dispatch(AdminUnlinkIdentity { user_id: user_id.clone(), provider_id: provider_id.clone() });
+                                        }
+                                    }>"Unlink"</button>
+                                })}
+                            </span>
+                        }
+                    }).collect_view()}
+                </dd>
+                <dt>"Organisations"</dt>
+                <dd>
+                    {d.orgs.is_empty().then_some("none")}
+                    {d.orgs.iter().map(|o| view! {
+                        <a class="chip" href=format!("/org/{}", o.org_id)>{format!("{} ({})", o.org_name, o.role.label())}</a>
+                    }).collect_view()}
+                </dd>
                 <dt>"Created"</dt><dd>{datetime(u.created_at)}</dd>
                 <dt>"Last sign-in"</dt><dd>{opt_datetime(u.last_login_at)}</dd>
                 <dt>"Password"</dt><dd>{if d.has_password { format!("set, changed {}", opt_datetime(d.password_changed_at)) } else { "none (SSO only)".into() }}</dd>

@@ -52,22 +52,19 @@ fn where_of(q: &UserQuery) -> Result<Where, AuthError> {
     }
     if let Some(org) = q.org.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         w.push(
-            "EXISTS (SELECT 1 FROM org_members m WHERE m.user_id = users.id AND m.org_id = ?)",
+            "id IN (SELECT m.user_id FROM org_members m WHERE m.org_id = ?)",
             [Bind::Text(org.into())],
         );
     }
     match q.provider.as_deref().map(str::trim) {
         None | Some("") => {}
         Some("none") => {
-            w.push(
-                "NOT EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = users.id)",
-                [],
-            );
+            w.push("id NOT IN (SELECT i.user_id FROM user_identities i)", []);
         }
         Some(slug) => {
             w.push(
-                "EXISTS (SELECT 1 FROM user_identities i JOIN sso_providers p ON p.id = i.provider_id \
-                 WHERE i.user_id = users.id AND p.slug = ?)",
+                "id IN (SELECT i.user_id FROM user_identities i JOIN sso_providers p ON p.id = i.provider_id \
+                 WHERE p.slug = ?)",
                 [Bind::Text(slug.into())],
             );
         }
@@ -80,8 +77,7 @@ fn order_of(q: &UserQuery) -> Result<String, AuthError> {
         "email" => "email",
         "name" => "LOWER(display_name)",
         "created_at" => "created_at",
-        // Never-signed-in users sort as oldest.
-        "last_login_at" => "COALESCE(last_login_at, 0)",
+        "last_login_at" => "last_login_at",
         _ => {
             return Err(AuthError::invalid(
                 "sort",
@@ -94,7 +90,15 @@ fn order_of(q: &UserQuery) -> Result<String, AuthError> {
         "desc" => "DESC",
         _ => return Err(AuthError::invalid("dir", "use asc or desc")),
     };
-    Ok(format!("{col} {dir}, id {dir}"))
+    // Never-signed-in users sort as oldest (NULL is the smallest in SQLite, the largest in
+    // PostgreSQL: say it).
+    let nulls = if dir == "ASC" {
+        "NULLS FIRST"
+    } else {
+        "NULLS LAST"
+    };
+    let nulls = if col == "last_login_at" { nulls } else { "" };
+    Ok(format!("{col} {dir} {nulls}, id {dir}"))
 }
 
 /// One page of matching users and the total.
@@ -181,6 +185,8 @@ pub async fn detail(db: &Db, ctx: &AuthCtx, user_id: &str) -> Result<UserDetail,
         active_sessions,
         active_api_keys,
         mfa_enabled: crate::mfa::totp_enabled(db, user_id).await?,
+        identities: crate::sso::accept::identities_of(db, user_id).await?,
+        orgs: crate::orgs::members::memberships(db, user_id).await?,
     })
 }
 
@@ -278,7 +284,7 @@ pub async fn analytics(db: &Db, ctx: &AuthCtx) -> Result<UserAnalytics, AuthErro
         "SELECT p.slug AS k, COUNT(*) AS n FROM user_identities i JOIN sso_providers p ON p.id = i.provider_id \
          GROUP BY p.slug UNION ALL \
          SELECT 'password' AS k, COUNT(*) AS n FROM users u \
-         WHERE NOT EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id) ORDER BY n DESC",
+         WHERE u.id NOT IN (SELECT i.user_id FROM user_identities i) ORDER BY n DESC",
         None,
     )
     .await?;

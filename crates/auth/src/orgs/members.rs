@@ -3,7 +3,7 @@
 //! neither leave nor be demoted.
 
 use ops_db::{Db, Row, Tx, now_ms};
-use ops_types::{NotificationKind, OrgMember, OrgRole};
+use ops_types::{NotificationKind, OrgMember, OrgMembership, OrgRole};
 
 use super::{access, audit, lock};
 use crate::notify::{Notice, queue};
@@ -29,6 +29,27 @@ pub async fn list(db: &Db, ctx: &AuthCtx, org_id: &str) -> Result<Vec<OrgMember>
                 role: OrgRole::parse(&role).unwrap_or(OrgRole::Member),
                 joined_at: r.try_get("joined_at")?,
                 last_login_at: r.try_get("last_login_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The organisations `user_id` belongs to (for an administrator's view of them).
+pub(crate) async fn memberships(db: &Db, user_id: &str) -> Result<Vec<OrgMembership>, AuthError> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.name, m.role FROM org_members m JOIN orgs o ON o.id = m.org_id \
+         WHERE m.user_id = $1 ORDER BY o.name",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            Ok(OrgMembership {
+                org_id: r.try_get("id")?,
+                org_name: r.try_get("name")?,
+                role: OrgRole::parse(&role).unwrap_or(OrgRole::Member),
             })
         })
         .collect()

@@ -261,3 +261,39 @@ pub async fn unlink(db: &Db, ctx: &AuthCtx, provider_id: &str) -> Result<(), Aut
     tx.commit().await?;
     Ok(())
 }
+
+/// An administrator unlinks one of a user's identities (the user keeps their account).
+pub async fn admin_unlink(
+    db: &Db,
+    ctx: &AuthCtx,
+    user_id: &str,
+    provider_id: &str,
+) -> Result<(), AuthError> {
+    ctx.require(Permission::UsersManage)?;
+    let linked = identities_of(db, user_id).await?;
+    let Some(identity) = linked.iter().find(|i| i.provider_id == provider_id) else {
+        return Err(AuthError::NotFound("linked identity"));
+    };
+    let user = users::find_by_id(db, user_id)
+        .await?
+        .ok_or(AuthError::NotFound("user"))?;
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM user_identities WHERE provider_id = $1 AND user_id = $2")
+        .bind(provider_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("provider={}", identity.provider_slug);
+    record_audit(
+        &mut tx,
+        AuditRecord {
+            target: Some(&user.id),
+            target_label: Some(&user.email),
+            detail: Some(&detail),
+            ..ctx.audit("sso.unlink")
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -264,3 +264,16 @@ pub async fn check(
         providers::check(&state.db, &state.secrets, &state.oidc, &ctx, &id, &base).await?,
     ))
 }
+
+/// Unlink one of a user's sign-in providers (administrators).
+#[utoipa::path(delete, path = "/api/v1/admin/users/{user_id}/identities/{provider_id}", tag = "sso",
+    params(("user_id" = String, Path), ("provider_id" = String, Path)),
+    responses((status = 204), (status = 404)), security(("session" = ["users_manage"]), ("api_key" = ["users_manage"])))]
+pub async fn admin_unlink(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path((user_id, provider_id)): Path<(String, String)>,
+) -> Result<StatusCode, HttpError> {
+    accept::admin_unlink(&state.db, &ctx, &user_id, &provider_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
