@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bin=$(realpath "$1"); site=$(realpath "$2")
 ulimit -n 8192 || true
 work=$(mktemp -d); port=${BENCH_PORT:-3917}; base="http://127.0.0.1:$port"
-pw='bench password 123'
+pw='a slow timing passphrase'
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 

@@ -242,24 +242,7 @@ pub async fn unlink(db: &Db, ctx: &AuthCtx, provider_id: &str) -> Result<(), Aut
             "this is your only way to sign in; set a password first (Forgot password on the sign-in page)".into(),
         ));
     }
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM user_identities WHERE provider_id = $1 AND user_id = $2")
-        .bind(provider_id)
-        .bind(&ctx.user_id)
-        .execute(&mut *tx)
-        .await?;
-    let detail = format!("provider={}", identity.provider_slug);
-    record_audit(
-        &mut tx,
-        AuditRecord {
-            target: Some(&ctx.user_id),
-            detail: Some(&detail),
-            ..ctx.audit_self("sso.unlink")
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    remove_link(db, ctx, &user, identity).await
 }
 
 /// An administrator unlinks one of a user's identities (the user keeps their account).
@@ -277,10 +260,19 @@ pub async fn admin_unlink(
     let user = users::find_by_id(db, user_id)
         .await?
         .ok_or(AuthError::NotFound("user"))?;
+    remove_link(db, ctx, &user, identity).await
+}
+
+async fn remove_link(
+    db: &Db,
+    ctx: &AuthCtx,
+    user: &User,
+    identity: &LinkedIdentity,
+) -> Result<(), AuthError> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM user_identities WHERE provider_id = $1 AND user_id = $2")
-        .bind(provider_id)
-        .bind(user_id)
+        .bind(&identity.provider_id)
+        .bind(&user.id)
         .execute(&mut *tx)
         .await?;
     let detail = format!("provider={}", identity.provider_slug);
