@@ -54,6 +54,71 @@ pub fn device(user_agent: Option<&str>) -> String {
     }
 }
 
+/// Remembers that `user_id` signed in from `user_agent`'s kind of device; the first time for
+/// a person who has signed in before, they are told (a security notice).
+pub async fn remember(
+    db: &Db,
+    user_id: &str,
+    user_agent: Option<&str>,
+    ip: Option<&str>,
+) -> Result<(), AuthError> {
+    let Some(ua) = user_agent else {
+        return Ok(());
+    };
+    let label = device(Some(ua));
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let seen = sqlx::query(
+        "UPDATE known_devices SET last_seen_at = $3 WHERE user_id = $1 AND device = $2",
+    )
+    .bind(user_id)
+    .bind(&label)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if seen > 0 {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let others: i64 = sqlx::query("SELECT COUNT(*) AS n FROM known_devices WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    let res = sqlx::query(
+        "INSERT INTO known_devices (user_id, device, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+    )
+    .bind(user_id)
+    .bind(&label)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    if let Err(e) = res {
+        let e = ops_db::DbError::from(e);
+        // Two first requests of one sign-in raced; the other one told them.
+        return if e.is_unique_violation() {
+            Ok(())
+        } else {
+            Err(e.into())
+        };
+    }
+    if others > 0 {
+        let notice = crate::notify::Notice::new(
+            ops_types::NotificationKind::Security,
+            format!("New sign-in from {label}"),
+            format!(
+                "Your Ops-Center account was signed in from {label}{}. If this was not you, change your password and end that session under Account → Security.",
+                ip.map(|i| format!(" (IP {i})")).unwrap_or_default()
+            ),
+        )
+        .link("/account/security");
+        crate::notify::queue(&mut tx, user_id, notice).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 struct Listed {
     id: String,
     view: SessionView,

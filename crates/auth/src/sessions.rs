@@ -134,6 +134,11 @@ pub async fn resolve(
     if now - seen >= SEEN_GRANULARITY_MS {
         session.insert(SEEN_AT, now).await.map_err(internal)?;
     }
+    if seen == 0 {
+        // The session's first request: is this a device they have not used before?
+        let ua = session.get::<String>(USER_AGENT).await.map_err(internal)?;
+        crate::devices::remember(db, &user.id, ua.as_deref(), ip).await?;
+    }
     let session_id = session.id().map(|id| id.to_string()).unwrap_or_default();
     let mfa_missing = crate::mfa::enrolment_missing(db, &user).await?;
     let ctx = AuthCtx {

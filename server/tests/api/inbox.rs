@@ -120,3 +120,49 @@ async fn security_and_account_events_reach_the_chosen_channels() {
         assert_eq!(res.status(), 204);
     }
 }
+
+#[tokio::test]
+async fn a_sign_in_from_a_new_kind_of_device_is_told() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let email = app.user(Role::Viewer).await;
+        let from = |ua: &str| {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .user_agent(ua)
+                .build()
+                .unwrap();
+            let (app, email) = (&app, email.clone());
+            async move {
+                let body = json!({"email": email, "password": PASSWORD});
+                assert_eq!(
+                    app.post_json(&client, "/api/v1/auth/login", &body)
+                        .await
+                        .status(),
+                    200
+                );
+                app.get_json::<Value>(&client, "/api/v1/notifications")
+                    .await
+            }
+        };
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36";
+        assert_eq!(
+            from(firefox).await["items"],
+            json!([]),
+            "the first device is not news"
+        );
+        assert_eq!(
+            from(firefox).await["items"],
+            json!([]),
+            "nor is the same one again"
+        );
+        let inbox = from(chrome).await;
+        assert_eq!(
+            inbox["items"][0]["title"], "New sign-in from Chrome on Windows",
+            "{inbox}"
+        );
+        assert_eq!(inbox["items"][0]["kind"], "security");
+        assert_eq!(from(chrome).await["items"].as_array().unwrap().len(), 1);
+    }
+}
