@@ -7,7 +7,12 @@
 //! the same transaction that makes them (the organisation row is locked first).
 
 pub mod invites;
+mod join;
+mod logo;
 pub mod members;
+
+pub use join::{join, joinable};
+pub use logo::{logo, remove_logo, set_logo};
 
 use ops_db::{AuditRecord, Db, Row, Tx, new_id, now_ms, record_audit};
 use ops_types::{
@@ -15,7 +20,7 @@ use ops_types::{
     Permission,
 };
 
-use crate::{AuthCtx, AuthError, avatar};
+use crate::{AuthCtx, AuthError};
 
 /// The caller's standing in one organisation.
 #[derive(Debug, Clone)]
@@ -158,6 +163,16 @@ pub(crate) async fn audit(
     )
     .await?;
     Ok(())
+}
+
+/// The audit row of `action` on the organisation itself.
+pub(crate) async fn audit_org(
+    tx: &mut Tx,
+    ctx: &AuthCtx,
+    action: &str,
+    org: &Org,
+) -> Result<(), AuthError> {
+    audit(tx, ctx, action, &org.id, Some((&org.id, &org.name)), None).await
 }
 
 /// The roles and what each may do.
@@ -425,15 +440,7 @@ pub async fn delete(
         .bind(org_id)
         .execute(&mut *tx)
         .await?;
-    audit(
-        &mut tx,
-        ctx,
-        "org.delete",
-        org_id,
-        Some((org_id, &a.org.name)),
-        None,
-    )
-    .await?;
+    audit_org(&mut tx, ctx, "org.delete", &a.org).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -459,15 +466,7 @@ pub async fn set_status(
     } else {
         "org.activate"
     };
-    audit(
-        &mut tx,
-        ctx,
-        action,
-        org_id,
-        Some((org_id, &a.org.name)),
-        None,
-    )
-    .await?;
+    audit_org(&mut tx, ctx, action, &a.org).await?;
     tx.commit().await?;
     get(db, ctx, org_id).await
 }
@@ -536,141 +535,6 @@ pub async fn switch(
 pub async fn current(db: &Db, ctx: &AuthCtx) -> Result<Option<Org>, AuthError> {
     ctx.require(Permission::AccountRead)?;
     Ok(mine(db, ctx).await?.into_iter().find(|o| o.active))
-}
-
-/// Sets the logo (owners and admins): checked and re-encoded like avatars.
-pub async fn set_logo(
-    db: &Db,
-    ctx: &AuthCtx,
-    org_id: &str,
-    bytes: Vec<u8>,
-) -> Result<Org, AuthError> {
-    let a = access(db, ctx, org_id).await?;
-    a.require_manager()?;
-    let (content_type, png) = tokio::task::spawn_blocking(move || avatar::convert(&bytes))
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))??;
-    let now = now_ms();
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM org_logos WHERE org_id = $1")
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO org_logos (org_id, content_type, bytes, updated_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(org_id)
-    .bind(content_type)
-    .bind(png)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE orgs SET logo_at = $2 WHERE id = $1")
-        .bind(org_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    audit(
-        &mut tx,
-        ctx,
-        "org.logo",
-        org_id,
-        Some((org_id, &a.org.name)),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, ctx, org_id).await
-}
-
-/// Removes the logo (owners and admins).
-pub async fn remove_logo(db: &Db, ctx: &AuthCtx, org_id: &str) -> Result<Org, AuthError> {
-    let a = access(db, ctx, org_id).await?;
-    a.require_manager()?;
-    let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM org_logos WHERE org_id = $1")
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE orgs SET logo_at = NULL WHERE id = $1")
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-    audit(
-        &mut tx,
-        ctx,
-        "org.logo_remove",
-        org_id,
-        Some((org_id, &a.org.name)),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, ctx, org_id).await
-}
-
-/// The logo, for members.
-pub async fn logo(db: &Db, ctx: &AuthCtx, org_id: &str) -> Result<(String, Vec<u8>), AuthError> {
-    access(db, ctx, org_id).await?;
-    let row = sqlx::query("SELECT content_type, bytes FROM org_logos WHERE org_id = $1")
-        .bind(org_id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(AuthError::NotFound("logo"))?;
-    Ok((row.try_get("content_type")?, row.try_get("bytes")?))
-}
-
-/// Organisations the caller may join through their verified e-mail domain.
-pub async fn joinable(db: &Db, ctx: &AuthCtx) -> Result<Vec<Org>, AuthError> {
-    ctx.require(Permission::AccountRead)?;
-    let Some(domain) = verified_domain(db, ctx).await? else {
-        return Ok(Vec::new());
-    };
-    let sql = format!(
-        "SELECT {ORG_COLUMNS} FROM orgs o WHERE o.join_domain = $1 AND o.suspended = 0 AND NOT EXISTS \
-         (SELECT 1 FROM org_members m WHERE m.org_id = o.id AND m.user_id = $2) ORDER BY o.name"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(domain)
-        .bind(&ctx.user_id)
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter().map(|r| org_from_row(r, None, None)).collect()
-}
-
-async fn verified_domain(db: &Db, ctx: &AuthCtx) -> Result<Option<String>, AuthError> {
-    let user = crate::users::find_by_id(db, &ctx.user_id)
-        .await?
-        .ok_or(AuthError::Unauthenticated)?;
-    Ok(user
-        .email_verified
-        .then(|| user.email.rsplit_once('@').map(|(_, d)| d.to_string()))
-        .flatten())
-}
-
-/// Joins an organisation whose join domain is the caller's verified e-mail domain.
-pub async fn join(db: &Db, ctx: &AuthCtx, org_id: &str) -> Result<Org, AuthError> {
-    let open = joinable(db, ctx).await?;
-    let Some(org) = open.into_iter().find(|o| o.id == org_id) else {
-        // Not open to them, or not there: the same answer, as for non-members elsewhere.
-        return Err(AuthError::NotFound(
-            "organisation open to your e-mail domain",
-        ));
-    };
-    let mut tx = db.begin().await?;
-    members::add(&mut tx, org_id, &ctx.user_id, org.default_role).await?;
-    let detail = format!("role={} via=domain", org.default_role);
-    audit(
-        &mut tx,
-        ctx,
-        "org.join",
-        org_id,
-        Some((&ctx.user_id, &ctx.email)),
-        Some(&detail),
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, ctx, org_id).await
 }
 
 #[cfg(test)]
