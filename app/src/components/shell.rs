@@ -22,13 +22,19 @@ pub struct CurrentUser(pub Me);
 #[derive(Clone, Copy)]
 pub struct InboxChanged(pub RwSignal<u32>);
 
+/// Bumped by pages that change the caller's organisations, so the header's switcher follows.
+#[derive(Clone, Copy)]
+pub struct OrgsChanged(pub RwSignal<u32>);
+
 #[component]
 pub fn Shell() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     let changed = RwSignal::new(0_u32);
     provide_context(InboxChanged(changed));
     let inbox = Resource::new(move || changed.get(), |_| get_inbox());
-    let orgs = Resource::new(|| (), |_| my_orgs());
+    let orgs_changed = RwSignal::new(0_u32);
+    provide_context(OrgsChanged(orgs_changed));
+    let orgs = Resource::new(move || orgs_changed.get(), |_| my_orgs());
     let nav_open = RwSignal::new(false);
     view! {
         <Suspense fallback=|| view! { <div class="loading-page">"Loading…"</div> }>

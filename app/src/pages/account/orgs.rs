@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::alert::ErrorBox;
+use crate::components::shell::OrgsChanged;
 use crate::server::org::{CreateOrg, JoinOrg, SwitchOrg, joinable_orgs, my_orgs};
 
 #[component]
@@ -24,6 +25,15 @@ pub fn OrgsPage() -> impl IntoView {
     );
     let open = Resource::new(move || join.version().get(), |_| joinable_orgs());
     let name = RwSignal::new(String::new());
+    let changed = use_context::<OrgsChanged>();
+    Effect::new(move |_| {
+        let n = create.version().get() + switch.version().get() + join.version().get();
+        if n > 0
+            && let Some(c) = changed
+        {
+            c.0.update(|v| *v += 1);
+        }
+    });
     view! {
         <Title text="Organisations" />
         <div class="page-head"><h1>"Organisations"</h1></div>

@@ -132,6 +132,16 @@ pub async fn sign_in(db: &Db, p: &Provider, c: &Claims, ip: Option<&str>) -> Res
         }
         let mut tx = db.begin().await?;
         link(&mut tx, p, c, &user, "by verified e-mail", ip).await?;
+        // The provider has verified the address: a sign-up still waiting for its
+        // confirmation link is confirmed by this.
+        sqlx::query(
+            "UPDATE users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL",
+        )
+        .bind(&user.id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await
+        .map_err(AuthError::from)?;
         tx.commit().await.map_err(AuthError::from)?;
         return Ok(sync_role(db, p, user, mapped, ip).await?);
     }
