@@ -29,6 +29,13 @@ async function step(name, fn) {
 }
 function expect(cond, message) { if (!cond) throw new Error(message); }
 
+// Follows a sidebar link and waits until the page is interactive: when the page before was
+// not hydrated yet the link is a full load, and typing before hydration would be lost.
+async function navTo(page, label) {
+  await page.click(`nav >> text=${label}`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+}
+
 // RFC 6238 TOTP (SHA-1, 30 s, 6 digits) for a base32 secret, `offset` steps from now.
 function totp(secret, offset = 0) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -183,7 +190,7 @@ try {
 
   let secret;
   await step('create an API key and use it', async () => {
-    await page.click('nav >> text=API keys');
+    await navTo(page, 'API keys');
     await page.waitForURL(/\/account\/api-keys$/);
     await page.getByTestId('no-keys').waitFor();
     await page.fill('[data-testid=create-key-form] input[name=name]', 'e2e key');
@@ -224,9 +231,9 @@ try {
   });
 
   await step('admin sees users and the audit log', async () => {
-    await page.click('nav >> text=Users');
+    await navTo(page, 'Users');
     await page.getByTestId('user-table').getByText(ADMIN.email).waitFor();
-    await page.click('nav >> text=Audit log');
+    await navTo(page, 'Audit log');
     const table = page.getByTestId('audit-table');
     await table.getByText('api_key.revoke').waitFor();
     await page.selectOption('[data-testid=audit-action]', 'auth.login');
@@ -243,7 +250,7 @@ try {
   });
 
   await step('admin creates, finds, suspends and deletes a user', async () => {
-    await page.click('nav >> text=Users');
+    await navTo(page, 'Users');
     await page.getByTestId('signups-per-day').locator('canvas').waitFor();
     await page.click('[data-testid=new-user]');
     await page.fill('[data-testid=new-user-email]', 'grace@example.com');
@@ -263,7 +270,9 @@ try {
     await banner.waitFor();
     expect((await banner.textContent()).includes('acting as grace@example.com'), 'banner names the user');
     expect(await page.locator('nav >> text=Users').count() === 0, 'with the user\'s rights: no admin links');
-    await page.click('nav >> text=Profile');
+    await navTo(page, 'Profile');
+    await page.waitForURL(/\/account\/profile$/);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
     await banner.waitFor();
     await page.click('[data-testid=stop-impersonation]');
     await page.waitForURL(/\/admin\/users\/[0-9a-f-]+$/);
@@ -306,7 +315,7 @@ try {
     await page2.fill('input[name=password]', ADMIN.password);
     await page2.click('[data-testid=login-form] button[type=submit]');
     await page2.waitForURL(server.base + '/');
-    await page.click('nav >> text=Security');
+    await navTo(page, 'Security');
     const table = page.getByTestId('session-table');
     await table.locator('tr[data-current=true]').getByText('this browser').waitFor();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-table] tbody tr').length === 2);
@@ -319,7 +328,7 @@ try {
   });
 
   await step('edit the profile', async () => {
-    await page.click('nav >> text=Profile');
+    await navTo(page, 'Profile');
     await page.fill('[data-testid=profile-name]', 'Ada Lovelace');
     await page.fill('[data-testid=profile-bio]', 'Runs the platform.');
     await page.selectOption('[data-testid=profile-locale]', 'en-GB');
@@ -338,7 +347,7 @@ try {
   });
 
   await step('change the password with the rules shown as you type', async () => {
-    await page.click('nav >> text=Security');
+    await navTo(page, 'Security');
     await page.fill('[data-testid=current-password]', ADMIN.password);
     await page.fill('[data-testid=new-password]', 'password123');
     await page.locator('[data-testid=password-rules] li[data-rule=not_common]:not(.ok)').waitFor();
@@ -365,16 +374,25 @@ try {
     await page.getByTestId('inbox-unread').waitFor({ state: 'detached' });
   });
 
-  await step('notification preferences are saved', async () => {
-    await page.click('nav >> text=Notifications');
+  await step('notification preferences are saved; the webhook signing secret is shown once and renewed', async () => {
+    await navTo(page, 'Notifications');
     await page.check('[data-testid=notify-product-email]');
     await page.fill('[data-testid=notify-webhook-url]', 'https://hooks.example.com/ops');
     await page.check('[data-testid=notify-billing-webhook]');
     await page.click('[data-testid=notifications-save]');
     await page.getByTestId('notifications-saved').waitFor();
+    const first = await page.inputValue('[data-testid=webhook-secret-value]');
+    expect(first.startsWith('whsec_'), `the new signing secret is shown once: ${first}`);
+    expect((await page.textContent('[data-testid=webhook-secret-hint]')).endsWith(first.slice(-4)), 'hint');
     await page.reload();
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
     expect(await page.isChecked('[data-testid=notify-product-email]'), 'kept after reload');
     expect(await page.isChecked('[data-testid=notify-billing-webhook]'), 'webhook kept');
+    expect(await page.locator('[data-testid=webhook-secret-value]').count() === 0, 'not shown again');
+    await page.click('[data-testid=webhook-secret-new]');
+    await page.locator('[data-testid=webhook-secret-value]').waitFor();
+    const second = await page.inputValue('[data-testid=webhook-secret-value]');
+    expect(second.startsWith('whsec_') && second !== first, 'a new signing secret');
   });
 
   await step('SSO: admin adds an OpenID provider; first sign-ins create accounts with roles from groups', async () => {
@@ -429,7 +447,7 @@ try {
   });
 
   await step('admin sets up e-mail and sends a test message', async () => {
-    await page.click('nav >> text=Settings');
+    await navTo(page, 'Settings');
     await page.fill('[data-testid=smtp-host]', '127.0.0.1');
     await page.fill('[data-testid=smtp-port]', String(smtp.port));
     await page.selectOption('[data-testid=smtp-security]', 'none');
@@ -477,7 +495,7 @@ try {
   });
 
   await step('open registration: sign up, confirm by e-mail, sign in', async () => {
-    await page.click('nav >> text=Settings');
+    await navTo(page, 'Settings');
     await page.selectOption('[data-testid=registration-mode]', 'open');
     await page.click('[data-testid=registration-save]');
     await page.getByTestId('registration-saved').waitFor();
@@ -549,7 +567,7 @@ try {
   });
 
   await step('two-factor enrolment by QR code, then sign-in with a code', async () => {
-    await page.click('nav >> text=Security');
+    await navTo(page, 'Security');
     await page.click('[data-testid=mfa-start]');
     await page.getByTestId('mfa-qr').locator('svg').waitFor();
     const secret = (await page.getByTestId('mfa-secret').textContent()).trim();

@@ -30,6 +30,10 @@ echo "  dashboard adds echarts.min.js: $(( $(size "$base/echarts.min.js") / 1024
 
 jar="$work/jar"
 curl -s -c "$jar" -H 'content-type: application/json' -d "{\"email\":\"bench@example.com\",\"password\":\"$pw\"}" "$base/api/v1/auth/login" >/dev/null
+echo "what Chromium transfers to load and hydrate a page (compressed; ECharts not counted):"
+node end2end/page_weight.mjs "$base" - /login
+session=$(awk '$6 == "ops_session" {print $6 "=" $7}' "$jar")
+node end2end/page_weight.mjs "$base" "$session" / /admin/users /account/security /org/none
 ttfb=()
 for _ in $(seq 20); do ttfb+=("$(curl -s -o /dev/null -b "$jar" -w '%{time_starttransfer}' "$base/" || echo fail)"); done; echo "ttfb samples: ${ttfb[*]}"
 printf 'dashboard SSR time to first byte: median %s ms over 20\n' \

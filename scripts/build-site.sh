@@ -11,9 +11,15 @@ case "$profile" in
   *) echo "build-site: unknown profile $profile" >&2; exit 2 ;;
 esac
 cargo build -p ops-frontend --lib --target wasm32-unknown-unknown --profile "$cargo_profile"
+cargo build -q -p ops-site-split
 mkdir -p "$site/pkg" "$site/swagger"
-wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name ops-center \
-  "$target_dir/wasm32-unknown-unknown/$out/ops_frontend.wasm"
+# Lazy routes: cut the WASM at its split points into chunks plus a loader, then bind the main
+# module. wasm-bindgen must keep the linker's exports, which the chunks import by name.
+rm -f "$site"/pkg/{split_,chunk_,__wasm_split}*
+wasm="$target_dir/wasm32-unknown-unknown/$out/ops_frontend.wasm"
+"$target_dir/debug/ops-site-split" "$wasm" "$site/pkg" "${wasm%.wasm}_split.wasm" ops-center
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+  --out-dir "$site/pkg" --out-name ops-center "${wasm%.wasm}_split.wasm"
 cp style/main.css "$site/pkg/ops-center.css"
 cp -r public/. "$site/"
 nm=end2end/node_modules

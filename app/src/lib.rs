@@ -5,28 +5,16 @@
 pub mod browser;
 pub mod components;
 pub mod pages;
+pub mod routes;
 pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
-use components::shell::Shell;
-use pages::account::{
-    api_keys::ApiKeysPage, inbox::InboxPage, notifications::NotificationsPage, orgs::OrgsPage,
-    profile::ProfilePage, security::SecurityPage,
-};
-use pages::admin::{
-    audit::AuditPage, orgs::AllOrgsPage, settings::SettingsPage, user_detail::UserDetailPage,
-    users::UsersPage,
-};
-use pages::{
-    dashboard::DashboardPage, forgot_password::ForgotPasswordPage, invite::InvitePage,
-    login::LoginPage, login_mfa::LoginMfaPage, not_found::NotFound, org::OrgPage,
-    register::RegisterPage, reset_password::ResetPasswordPage, setup::SetupPage,
-    verify_email::VerifyEmailPage,
-};
+use pages::{login::LoginPage, not_found::NotFound};
+use routes::*;
 
 /// The HTML document around the app. The inline script sets the theme before first paint.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -61,27 +49,27 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/login/mfa") view=LoginMfaPage />
-                <Route path=path!("/forgot-password") view=ForgotPasswordPage />
-                <Route path=path!("/reset-password") view=ResetPasswordPage />
-                <Route path=path!("/register") view=RegisterPage />
-                <Route path=path!("/verify-email") view=VerifyEmailPage />
-                <Route path=path!("/setup") view=SetupPage />
-                <Route path=path!("/invite/:token") view=InvitePage />
-                <ParentRoute path=path!("") view=Shell>
-                    <Route path=path!("") view=DashboardPage />
-                    <Route path=path!("account/profile") view=ProfilePage />
-                    <Route path=path!("account/api-keys") view=ApiKeysPage />
-                    <Route path=path!("account/security") view=SecurityPage />
-                    <Route path=path!("account/notifications") view=NotificationsPage />
-                    <Route path=path!("account/organizations") view=OrgsPage />
-                    <Route path=path!("account/inbox") view=InboxPage />
-                    <Route path=path!("org/:id") view=OrgPage />
-                    <Route path=path!("admin/organizations") view=AllOrgsPage />
-                    <Route path=path!("admin/users") view=UsersPage />
-                    <Route path=path!("admin/users/:id") view=UserDetailPage />
-                    <Route path=path!("admin/audit") view=AuditPage />
-                    <Route path=path!("admin/settings") view=SettingsPage />
+                <Route path=path!("/login/mfa") view={Lazy::<LoginMfa>::new()} />
+                <Route path=path!("/forgot-password") view={Lazy::<ForgotPassword>::new()} />
+                <Route path=path!("/reset-password") view={Lazy::<ResetPassword>::new()} />
+                <Route path=path!("/register") view={Lazy::<Register>::new()} />
+                <Route path=path!("/verify-email") view={Lazy::<VerifyEmail>::new()} />
+                <Route path=path!("/setup") view={Lazy::<Setup>::new()} />
+                <Route path=path!("/invite/:token") view={Lazy::<Invite>::new()} />
+                <ParentRoute path=path!("") view={Lazy::<ShellLayout>::new()}>
+                    <Route path=path!("") view={Lazy::<Dashboard>::new()} />
+                    <Route path=path!("account/profile") view={Lazy::<Profile>::new()} />
+                    <Route path=path!("account/api-keys") view={Lazy::<ApiKeys>::new()} />
+                    <Route path=path!("account/security") view={Lazy::<Security>::new()} />
+                    <Route path=path!("account/notifications") view={Lazy::<Notifications>::new()} />
+                    <Route path=path!("account/organizations") view={Lazy::<Orgs>::new()} />
+                    <Route path=path!("account/inbox") view={Lazy::<Inbox>::new()} />
+                    <Route path=path!("org/:id") view={Lazy::<Org>::new()} />
+                    <Route path=path!("admin/organizations") view={Lazy::<AllOrgs>::new()} />
+                    <Route path=path!("admin/users") view={Lazy::<Users>::new()} />
+                    <Route path=path!("admin/users/:id") view={Lazy::<UserDetail>::new()} />
+                    <Route path=path!("admin/audit") view={Lazy::<Audit>::new()} />
+                    <Route path=path!("admin/settings") view={Lazy::<Settings>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

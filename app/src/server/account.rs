@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use ops_types::{
     ApiError, ApiKeyCreated, ApiKeyView, NotificationPrefs, PasswordChange, Profile,
-    ProfileForUpdate, Revoked, SessionView,
+    ProfileForUpdate, Revoked, SessionView, WebhookSecret,
 };
 
 #[server(prefix = "/api/ui", endpoint = "list_api_keys")]
@@ -103,7 +103,15 @@ pub async fn get_notifications() -> Result<NotificationPrefs, ApiError> {
 #[server(prefix = "/api/ui", endpoint = "save_notifications", input = Json)]
 pub async fn save_notifications(input: NotificationPrefs) -> Result<NotificationPrefs, ApiError> {
     let ctx = ctx()?;
-    Ok(ops_auth::notifications::put(&state()?.db, &ctx, input).await?)
+    let st = state()?;
+    Ok(ops_auth::notifications::put(&st.db, &st.secrets, &ctx, input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "new_webhook_secret")]
+pub async fn new_webhook_secret() -> Result<WebhookSecret, ApiError> {
+    let ctx = ctx()?;
+    let st = state()?;
+    Ok(ops_auth::webhook::rotate(&st.db, &st.secrets, &ctx).await?)
 }
 
 #[server(prefix = "/api/ui", endpoint = "remove_avatar")]

@@ -75,6 +75,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/change_password", Some("account_read")),
     ("/api/ui/get_notifications", Some("account_read")),
     ("/api/ui/save_notifications", Some("account_read")),
+    ("/api/ui/new_webhook_secret", Some("account_read")),
     ("/api/ui/get_inbox", Some("account_read")),
     ("/api/ui/mark_read", Some("account_read")),
     ("/api/ui/end_session", Some("account_read")),

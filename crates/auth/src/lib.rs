@@ -30,6 +30,7 @@ pub mod setup;
 pub mod sso;
 mod token;
 pub mod users;
+pub mod webhook;
 
 pub use ctx::{AuthCtx, AuthMethod};
 pub use error::AuthError;

@@ -2,9 +2,10 @@
 //! the webhook address. Kinds without a stored row use their defaults.
 
 use ops_db::{AnyConnection, AuditRecord, Db, Row, record_audit};
+use ops_secrets::MasterKey;
 use ops_types::{NotificationKind, NotificationPref, NotificationPrefs, Permission};
 
-use crate::{AuthCtx, AuthError};
+use crate::{AuthCtx, AuthError, webhook};
 
 /// An absolute `https://` URL, or `http://` to a loopback host (local receivers in tests).
 pub fn valid_webhook(url: &str) -> bool {
@@ -37,11 +38,12 @@ pub(crate) async fn prefs_in(
     conn: &mut AnyConnection,
     user_id: &str,
 ) -> Result<NotificationPrefs, AuthError> {
-    let webhook_url: Option<String> = sqlx::query("SELECT webhook_url FROM users WHERE id = $1")
+    let user = sqlx::query("SELECT webhook_url, webhook_secret_hint FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(&mut *conn)
-        .await?
-        .try_get("webhook_url")?;
+        .await?;
+    let webhook_url: Option<String> = user.try_get("webhook_url")?;
+    let webhook_secret_hint: Option<String> = user.try_get("webhook_secret_hint")?;
     let rows = sqlx::query(
         "SELECT kind, email, in_app, webhook FROM notification_prefs WHERE user_id = $1",
     )
@@ -68,12 +70,20 @@ pub(crate) async fn prefs_in(
             p.webhook = r.try_get::<i64, _>("webhook")? != 0;
         }
     }
-    Ok(NotificationPrefs { webhook_url, prefs })
+    Ok(NotificationPrefs {
+        webhook_url,
+        webhook_secret_hint,
+        new_webhook_secret: None,
+        prefs,
+    })
 }
 
 /// Replaces the preferences of the kinds given (others keep theirs) and the webhook address.
+/// Setting an address for the first time creates its signing secret, returned this once;
+/// removing the address removes the secret.
 pub async fn put(
     db: &Db,
+    key: &MasterKey,
     ctx: &AuthCtx,
     input: NotificationPrefs,
 ) -> Result<NotificationPrefs, AuthError> {
@@ -98,11 +108,30 @@ pub async fn put(
         ));
     }
     let mut tx = db.begin().await?;
+    let had_secret = sqlx::query("SELECT webhook_secret FROM users WHERE id = $1")
+        .bind(&ctx.user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<Option<String>, _>("webhook_secret")?
+        .is_some();
     sqlx::query("UPDATE users SET webhook_url = $2 WHERE id = $1")
         .bind(&ctx.user_id)
         .bind(webhook_url)
         .execute(&mut *tx)
         .await?;
+    let new_secret = match (webhook_url, had_secret) {
+        (Some(_), false) => Some(webhook::replace_secret(&mut tx, key, &ctx.user_id).await?),
+        (None, true) => {
+            sqlx::query(
+                "UPDATE users SET webhook_secret = NULL, webhook_secret_hint = NULL WHERE id = $1",
+            )
+            .bind(&ctx.user_id)
+            .execute(&mut *tx)
+            .await?;
+            None
+        }
+        _ => None,
+    };
     for p in &input.prefs {
         sqlx::query("DELETE FROM notification_prefs WHERE user_id = $1 AND kind = $2")
             .bind(&ctx.user_id)
@@ -131,7 +160,9 @@ pub async fn put(
     )
     .await?;
     tx.commit().await?;
-    get(db, ctx).await
+    let mut out = get(db, ctx).await?;
+    out.new_webhook_secret = new_secret.map(|s| s.secret);
+    Ok(out)
 }
 
 #[cfg(test)]

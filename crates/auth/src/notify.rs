@@ -9,7 +9,7 @@ use ops_db::{Db, Row, Tx, new_id, now_ms};
 use ops_secrets::MasterKey;
 use ops_types::{Inbox, NotificationKind, NotificationView, Permission};
 
-use crate::{AuthCtx, AuthError, notifications};
+use crate::{AuthCtx, AuthError, notifications, webhook};
 
 /// What to tell someone.
 #[derive(Debug, Clone)]
@@ -99,7 +99,9 @@ struct Pending {
     webhook: bool,
     attempts: i64,
     to: String,
+    user_id: String,
     webhook_url: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 async fn send_pending(
@@ -109,7 +111,8 @@ async fn send_pending(
 ) -> Result<(), AuthError> {
     let now = now_ms();
     let rows = sqlx::query(
-        "SELECT n.id, n.kind, n.title, n.body, n.link, n.email, n.webhook, n.attempts, u.email AS addr, u.webhook_url \
+        "SELECT n.id, n.kind, n.title, n.body, n.link, n.email, n.webhook, n.attempts, u.email AS addr, \
+         u.id AS user_id, u.webhook_url, u.webhook_secret \
          FROM notifications n JOIN users u ON u.id = n.user_id \
          WHERE (n.email = 1 OR n.webhook = 1) AND n.next_try_at <= $1 ORDER BY n.created_at LIMIT 20",
     )
@@ -127,7 +130,9 @@ async fn send_pending(
             webhook: r.try_get::<i64, _>("webhook")? == 1,
             attempts: r.try_get("attempts")?,
             to: r.try_get("addr")?,
+            user_id: r.try_get("user_id")?,
             webhook_url: r.try_get("webhook_url")?,
+            webhook_secret: r.try_get("webhook_secret")?,
         };
         // Claim it (another replica may be looking at the same row).
         let claimed = sqlx::query(
@@ -142,7 +147,7 @@ async fn send_pending(
             continue;
         }
         let email_left = p.email && !send_mail(db, key, &p).await;
-        let webhook_left = p.webhook && !post_webhook(http, &p).await;
+        let webhook_left = p.webhook && !post_webhook(http, key, &p).await;
         let attempts = p.attempts + 1;
         let retry = (email_left || webhook_left) && attempts < MAX_ATTEMPTS;
         let left = |l: bool| i64::from(l && retry);
@@ -187,8 +192,9 @@ async fn send_mail(db: &Db, key: &MasterKey, p: &Pending) -> bool {
     }
 }
 
-/// Whether the webhook is done with (delivered, or no valid address any more).
-async fn post_webhook(http: &openidconnect::reqwest::Client, p: &Pending) -> bool {
+/// Whether the webhook is done with (delivered, or no valid address or secret any more).
+/// Deliveries are signed; one whose secret cannot be opened is dropped, never sent unsigned.
+async fn post_webhook(http: &openidconnect::reqwest::Client, key: &MasterKey, p: &Pending) -> bool {
     let Some(url) = p
         .webhook_url
         .as_deref()
@@ -198,12 +204,25 @@ async fn post_webhook(http: &openidconnect::reqwest::Client, p: &Pending) -> boo
     };
     let body = serde_json::json!({
         "id": p.id, "kind": p.kind, "title": p.title, "body": p.body, "link": p.link,
-    });
+    })
+    .to_string();
+    let timestamp = now_ms() / 1000;
+    let signature = p
+        .webhook_secret
+        .as_deref()
+        .and_then(|s| webhook::signature(key, &p.user_id, s, &p.id, timestamp, &body));
+    let Some(signature) = signature else {
+        tracing::warn!(notification = %p.id, "webhook secret missing or unreadable: delivery dropped");
+        return true;
+    };
     let res = http
         .post(url)
         .header("content-type", "application/json")
         .header("user-agent", "ops-center")
-        .body(body.to_string())
+        .header("webhook-id", &p.id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body)
         .send()
         .await;
     match res {

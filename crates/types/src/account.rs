@@ -136,9 +136,28 @@ pub struct NotificationPref {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NotificationPrefs {
-    /// An `https://` (or loopback `http://`) URL that receives a JSON POST per notification.
+    /// An `https://` (or loopback `http://`) URL that receives a JSON POST per notification,
+    /// signed as Standard Webhooks describe (`webhook-id`, `webhook-timestamp` and
+    /// `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">` headers).
     pub webhook_url: Option<String>,
+    /// The masked signing secret (read-only; none until a webhook address is set).
+    #[serde(default)]
+    pub webhook_secret_hint: Option<String>,
+    /// The signing secret in full, only in the answer to the request that created it (the first
+    /// time an address is set). Ignored on input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_webhook_secret: Option<String>,
     pub prefs: Vec<NotificationPref>,
+}
+
+/// `POST /api/v1/auth/notifications/webhook-secret`: a new signing secret, shown this once.
+/// The previous one stops signing at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookSecret {
+    /// `whsec_` followed by the base64 of 24 random bytes.
+    pub secret: String,
+    pub hint: String,
 }
 
 /// One in-app notification.

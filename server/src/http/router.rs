@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
             v1::profile::notifications_get,
             v1::profile::notifications_put
         ))
+        .routes(routes!(v1::profile::webhook_secret_rotate))
         .routes(routes!(v1::inbox::list))
         .routes(routes!(v1::inbox::read))
         .routes(routes!(v1::inbox::read_all))

@@ -190,8 +190,14 @@ async fn notification_preferences_default_save_and_validate() {
         )
         .await;
         assert_eq!(res.status(), 200);
+        let first: Value = res.json().await.unwrap();
+        let secret = first["new_webhook_secret"].as_str().unwrap().to_string();
+        assert!(secret.starts_with("whsec_"), "{secret}");
         let saved: Value = app.get_json(&me, "/api/v1/auth/notifications").await;
         assert_eq!(saved["webhook_url"], "https://hooks.example.com/ops");
+        assert_eq!(saved["new_webhook_secret"], Value::Null, "shown once");
+        let hint = saved["webhook_secret_hint"].as_str().unwrap().to_string();
+        assert!(hint.starts_with("••••") && secret.ends_with(&hint[hint.len() - 4..]));
         let billing = saved["prefs"]
             .as_array()
             .unwrap()
@@ -205,6 +211,39 @@ async fn notification_preferences_default_save_and_validate() {
         );
         let security = saved["prefs"][0].clone();
         assert_eq!(security["email"], true, "kinds not sent keep theirs");
+
+        // Saving again keeps the secret; a new one replaces it; removing the address drops it.
+        let again: Value = put(saved.clone()).await.json().await.unwrap();
+        assert_eq!(again["new_webhook_secret"], Value::Null);
+        assert_eq!(again["webhook_secret_hint"], hint.as_str());
+        let res = app
+            .post_json(&me, "/api/v1/auth/notifications/webhook-secret", &json!({}))
+            .await;
+        assert_eq!(res.status(), 201);
+        let rotated: Value = res.json().await.unwrap();
+        let new_secret = rotated["secret"].as_str().unwrap();
+        assert!(new_secret.starts_with("whsec_") && new_secret != secret);
+        let admin = app.signed_in(Role::Admin).await;
+        let log = app
+            .get_text(&admin, "/api/v1/audit/export?format=jsonl")
+            .await;
+        assert!(log.contains("user.webhook_secret_rotate"), "{log}");
+        assert!(
+            !log.contains(new_secret) && !log.contains(&secret[6..]),
+            "secrets never audited"
+        );
+        let off = json!({"webhook_url": null, "prefs": [
+            {"kind": "billing", "email": false, "in_app": true, "webhook": false}]});
+        let off: Value = put(off).await.json().await.unwrap();
+        assert_eq!(off["webhook_secret_hint"], Value::Null);
+        let res = app
+            .post_json(&me, "/api/v1/auth/notifications/webhook-secret", &json!({}))
+            .await;
+        assert_eq!(
+            error_of(res).await["field"],
+            "webhook_url",
+            "no address, no secret"
+        );
     }
 }
 

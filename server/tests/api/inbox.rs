@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use axum::http::HeaderMap;
 use axum::routing::post;
 use ops_types::Role;
 use serde_json::{Value, json};
@@ -11,16 +12,18 @@ use crate::helpers::{PASSWORD, backends, spawn_app};
 use crate::mail::configure;
 use crate::smtp::Sink;
 
-/// A webhook receiver on 127.0.0.1 that keeps every JSON body it gets.
-async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
-    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+type Deliveries = Arc<Mutex<Vec<(HeaderMap, String)>>>;
+
+/// A webhook receiver on 127.0.0.1 that keeps the headers and body of every POST it gets.
+async fn receiver() -> (String, Deliveries) {
+    let got: Deliveries = Arc::default();
     let keep = got.clone();
     let app = axum::Router::new().route(
         "/hook",
-        post(move |axum::Json(v): axum::Json<Value>| {
+        post(move |headers: HeaderMap, body: String| {
             let keep = keep.clone();
             async move {
-                keep.lock().unwrap().push(v);
+                keep.lock().unwrap().push((headers, body));
                 "ok"
             }
         }),
@@ -29,6 +32,29 @@ async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, got)
+}
+
+/// Checks a delivery's Standard Webhooks signature against `secret` and returns its JSON body.
+fn verified(secret: &str, headers: &HeaderMap, body: &str) -> Value {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as B64;
+    use hmac::{Hmac, Mac};
+    let h = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_string();
+    let (id, ts) = (h("webhook-id"), h("webhook-timestamp"));
+    let age = ops_db::now_ms() / 1000 - ts.parse::<i64>().unwrap();
+    assert!((0..60).contains(&age), "a fresh timestamp");
+    let key = B64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.{body}").as_bytes());
+    let want = format!("v1,{}", B64.encode(mac.finalize().into_bytes()));
+    assert_eq!(
+        h("webhook-signature"),
+        want,
+        "signed with the user's secret"
+    );
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["id"], id.as_str());
+    v
 }
 
 #[tokio::test]
@@ -69,6 +95,8 @@ async fn security_and_account_events_reach_the_chosen_channels() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
+        let saved: Value = res.json().await.unwrap();
+        let secret = saved["new_webhook_secret"].as_str().unwrap().to_string();
         let res = app
             .post_json(&me, "/api/v1/api-keys", &json!({"name": "ci"}))
             .await;
@@ -82,8 +110,10 @@ async fn security_and_account_events_reach_the_chosen_channels() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         assert_eq!(delivered.len(), 1, "one webhook delivery");
-        assert_eq!(delivered[0]["kind"], "account");
-        assert_eq!(delivered[0]["title"], "New API key \"ci\"");
+        let (headers, body) = &delivered[0];
+        let delivered = verified(&secret, headers, body);
+        assert_eq!(delivered["kind"], "account");
+        assert_eq!(delivered["title"], "New API key \"ci\"");
         let inbox: Value = app.get_json(&me, "/api/v1/notifications").await;
         assert_eq!(
             inbox["items"].as_array().unwrap().len(),

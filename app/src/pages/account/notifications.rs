@@ -1,11 +1,13 @@
-//! `/account/notifications`: which kinds of notification reach you, and how.
+//! `/account/notifications`: which kinds of notification reach you, and how; the webhook
+//! address and its signing secret (shown once when made).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use ops_types::{NotificationPref, NotificationPrefs};
 
+use crate::browser::copy_to_clipboard;
 use crate::components::alert::ErrorBox;
-use crate::server::account::{SaveNotifications, get_notifications};
+use crate::server::account::{NewWebhookSecret, SaveNotifications, get_notifications};
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
@@ -27,6 +29,9 @@ pub fn NotificationsPage() -> impl IntoView {
 #[component]
 fn PrefsForm(prefs: NotificationPrefs) -> impl IntoView {
     let webhook = RwSignal::new(prefs.webhook_url.clone().unwrap_or_default());
+    let hint = RwSignal::new(prefs.webhook_secret_hint.clone());
+    // A secret just made (by the first save with an address, or by "New signing secret").
+    let fresh = RwSignal::new(None::<String>);
     let rows: Vec<(NotificationPref, [RwSignal<bool>; 3])> = prefs
         .prefs
         .into_iter()
@@ -40,6 +45,14 @@ fn PrefsForm(prefs: NotificationPrefs) -> impl IntoView {
         })
         .collect();
     let save = ServerAction::<SaveNotifications>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = save.value().get() {
+            hint.set(p.webhook_secret_hint.clone());
+            if p.new_webhook_secret.is_some() {
+                fresh.set(p.new_webhook_secret);
+            }
+        }
+    });
     let collected = rows.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -47,6 +60,8 @@ fn PrefsForm(prefs: NotificationPrefs) -> impl IntoView {
         save.dispatch(SaveNotifications {
             input: NotificationPrefs {
                 webhook_url: Some(url).filter(|u| !u.trim().is_empty()),
+                webhook_secret_hint: None,
+                new_webhook_secret: None,
                 prefs: collected
                     .iter()
                     .map(|(p, [e, i, w])| NotificationPref {
@@ -86,8 +101,9 @@ fn PrefsForm(prefs: NotificationPrefs) -> impl IntoView {
             <label class="narrow">"Webhook address"
                 <input type="url" placeholder="https://hooks.example.com/ops" data-testid="notify-webhook-url"
                     value=webhook.get_untracked() prop:value=move || webhook.get() on:input=move |e| webhook.set(event_target_value(&e)) />
-                <span class="hint">"Receives a JSON POST for each notification sent by webhook."</span>
+                <span class="hint">"Receives a JSON POST for each notification sent by webhook, signed as Standard Webhooks describe: check the "<code>"webhook-signature"</code>" header (HMAC-SHA256 of id.timestamp.body) with your signing secret."</span>
             </label>
+            <SigningSecret hint fresh />
             {move || save.value().get().map(|r| match r {
                 Ok(_) => view! { <div class="alert success" data-testid="notifications-saved">"Preferences saved."</div> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e /> }.into_any(),
@@ -97,5 +113,44 @@ fn PrefsForm(prefs: NotificationPrefs) -> impl IntoView {
                     disabled=move || save.pending().get()>"Save preferences"</button>
             </div>
         </form>
+    }
+}
+
+/// The webhook's signing secret: its masked hint, a fresh one in full once, and "New signing
+/// secret" (the old one stops signing at once).
+#[component]
+fn SigningSecret(hint: RwSignal<Option<String>>, fresh: RwSignal<Option<String>>) -> impl IntoView {
+    let rotate = ServerAction::<NewWebhookSecret>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = rotate.value().get() {
+            hint.set(Some(s.hint));
+            fresh.set(Some(s.secret));
+        }
+    });
+    let copied = RwSignal::new(false);
+    view! {
+        {move || hint.get().map(|h| view! {
+            <div class="narrow" data-testid="webhook-secret">
+                <span>"Signing secret: "</span><code data-testid="webhook-secret-hint">{h}</code>" "
+                <button type="button" class="button small" data-testid="webhook-secret-new"
+                    disabled=move || rotate.pending().get()
+                    on:click=move |_| { rotate.dispatch(NewWebhookSecret {}); }>"New signing secret"</button>
+            </div>
+        })}
+        {move || rotate.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || fresh.get().map(|secret| {
+            let copy = secret.clone();
+            view! {
+                <div class="alert success">
+                    <p>"Your webhook signing secret. Copy it now: it is not shown again."</p>
+                    <div class="secret-row">
+                        <input type="text" readonly data-testid="webhook-secret-value" prop:value=secret />
+                        <button type="button" class="button" on:click=move |_| { copy_to_clipboard(&copy); copied.set(true); }>
+                            {move || if copied.get() { "Copied" } else { "Copy" }}
+                        </button>
+                    </div>
+                </div>
+            }
+        })}
     }
 }

@@ -1,12 +1,13 @@
 //! `/api/v1/auth/profile`, `/api/v1/auth/change-password`, `/api/v1/auth/password-policy`,
-//! `/api/v1/auth/notifications`: the caller's own account.
+//! `/api/v1/auth/notifications[/webhook-secret]`: the caller's own account.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use ops_auth::{AuthCtx, HttpError, avatar, credentials, notifications, profile};
 use ops_types::{
     NotificationPrefs, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordChange, PasswordRule, Profile,
-    ProfileForUpdate, Revoked, password_rules,
+    ProfileForUpdate, Revoked, WebhookSecret, password_rules,
 };
 use serde::Serialize;
 
@@ -85,7 +86,22 @@ pub async fn notifications_put(
     ctx: AuthCtx,
     ApiJson(input): ApiJson<NotificationPrefs>,
 ) -> Result<Json<NotificationPrefs>, HttpError> {
-    Ok(Json(notifications::put(&state.db, &ctx, input).await?))
+    Ok(Json(
+        notifications::put(&state.db, &state.secrets, &ctx, input).await?,
+    ))
+}
+
+/// A new signing secret for your notification webhook, shown this once; the old one stops at
+/// once. Needs a webhook address.
+#[utoipa::path(post, path = "/api/v1/auth/notifications/webhook-secret", tag = "account",
+    responses((status = 201, body = WebhookSecret), (status = 422, description = "no webhook address")),
+    security(("session" = ["account_read"]), ("api_key" = ["account_read"])))]
+pub async fn webhook_secret_rotate(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<(StatusCode, Json<WebhookSecret>), HttpError> {
+    let out = ops_auth::webhook::rotate(&state.db, &state.secrets, &ctx).await?;
+    Ok((StatusCode::CREATED, Json(out)))
 }
 
 /// Set your picture: the request body is a PNG, JPEG or WebP image (at most 5 MiB). It is
