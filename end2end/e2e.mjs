@@ -352,10 +352,12 @@ try {
     await page.fill('[data-testid=new-password]', 'password123');
     await page.locator('[data-testid=password-rules] li[data-rule=not_common]:not(.ok)').waitFor();
     expect(await page.isDisabled('[data-testid=password-save]'), 'weak password cannot be sent');
+    await page.fill('[data-testid=new-password]', ADMIN.password);
+    await page.locator('[data-testid=password-rules] li[data-rule=not_current]:not(.ok)').waitFor();
     const next = 'a new and rather long passphrase';
     await page.fill('[data-testid=new-password]', next);
     await page.fill('[data-testid=confirm-password]', next);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=password-rules] li.ok').length === 3);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=password-rules] li.ok').length === 4);
     await page.click('[data-testid=password-save]');
     await page.getByTestId('password-changed').waitFor();
     ADMIN.password = next;
@@ -564,6 +566,32 @@ try {
     await page.reload();
     await page.getByTestId('org-members').getByText('mia@example.com').waitFor();
     expect(await page.getByTestId('invites-pending').count() === 0, 'no invitation pending any more');
+  });
+
+  await step('organisation scope: a key for the team, the user list and the audit log filtered by it', async () => {
+    await page.goto(server.base + '/account/api-keys');
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.fill('[data-testid=create-key-form] input[name=name]', 'team key');
+    await page.selectOption('[data-testid=key-org]', { label: 'E2E Team' });
+    await page.click('[data-testid=create-key-form] button[type=submit]');
+    await page.click('[data-testid=close-secret]');
+    const row = page.getByTestId('key-table').locator('tr', { hasText: 'team key' });
+    await row.getByTestId('key-org-name').getByText('E2E Team').waitFor();
+    await navTo(page, 'Organisations >> nth=1');
+    await page.locator('tr', { hasText: 'E2E Team' }).getByTitle('These members in the user list').click();
+    await page.waitForURL(/\/admin\/users\?org=/);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.getByTestId('users-total').getByText('2 users').waitFor();
+    await page.getByTestId('user-table').getByText('mia@example.com').waitFor();
+    await page.getByTestId('roles-card').locator('summary').click();
+    await page.getByTestId('roles-table').getByText('users_manage').waitFor();
+    await navTo(page, 'Audit log');
+    await page.selectOption('[data-testid=audit-org]', { label: 'E2E Team' });
+    await page.click('[data-testid=audit-apply]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=audit-table]')?.textContent.includes('auth.login'));
+    await page.getByTestId('audit-table').getByText('org.invite').first().waitFor();
+    const csv = await page.getAttribute('[data-testid=audit-export-csv]', 'href');
+    expect(csv.includes('org_id='), `export keeps the organisation: ${csv}`);
   });
 
   await step('two-factor enrolment by QR code, then sign-in with a code', async () => {

@@ -40,6 +40,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                             </label>
                             <ul class="rules">
                                 {move || rules.get().into_iter().map(|r| view! { <li class:ok=r.ok>{r.description}</li> }).collect_view()}
+                                <li class="muted">"different from your current password (checked when you save)"</li>
                             </ul>
                             <label>"Repeat it"
                                 <input type="password" autocomplete="new-password" data-testid="reset-confirm"

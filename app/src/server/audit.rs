@@ -3,7 +3,7 @@
 #[cfg(feature = "ssr")]
 use super::ssr::{ctx, state};
 use leptos::prelude::*;
-use ops_types::{ApiError, AuditPage, AuditQuery, AuditStats, AuditVerify};
+use ops_types::{ApiError, AuditOrg, AuditPage, AuditQuery, AuditStats, AuditVerify};
 
 #[server(prefix = "/api/ui", endpoint = "audit_events")]
 pub async fn audit_events(query: AuditQuery) -> Result<AuditPage, ApiError> {
@@ -21,6 +21,12 @@ pub async fn audit_figures(query: AuditQuery) -> Result<AuditStats, ApiError> {
 pub async fn audit_actions() -> Result<Vec<String>, ApiError> {
     let ctx = ctx()?;
     Ok(ops_auth::audit::actions(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "audit_orgs")]
+pub async fn audit_orgs() -> Result<Vec<AuditOrg>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_auth::audit::orgs(&state()?.db, &ctx).await?)
 }
 
 #[server(prefix = "/api/ui", endpoint = "audit_check")]

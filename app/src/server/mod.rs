@@ -112,5 +112,6 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/audit_events", Some("audit_read")),
     ("/api/ui/audit_figures", Some("audit_read")),
     ("/api/ui/audit_actions", Some("audit_read")),
+    ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

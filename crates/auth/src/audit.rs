@@ -2,7 +2,7 @@
 //! transaction). All of it needs `audit_read`.
 
 use ops_db::Db;
-use ops_types::{AuditEvent, AuditPage, AuditQuery, AuditStats, AuditVerify, Permission};
+use ops_types::{AuditEvent, AuditOrg, AuditPage, AuditQuery, AuditStats, AuditVerify, Permission};
 
 use crate::{AuthCtx, AuthError};
 
@@ -74,6 +74,12 @@ pub async fn stats(db: &Db, ctx: &AuthCtx, q: &AuditQuery) -> Result<AuditStats,
 pub async fn actions(db: &Db, ctx: &AuthCtx) -> Result<Vec<String>, AuthError> {
     ctx.require(Permission::AuditRead)?;
     Ok(ops_db::audit_actions(db).await?)
+}
+
+/// The organisations that appear in the log, for the console's filter.
+pub async fn orgs(db: &Db, ctx: &AuthCtx) -> Result<Vec<AuditOrg>, AuthError> {
+    ctx.require(Permission::AuditRead)?;
+    Ok(ops_db::audit_orgs(db).await?)
 }
 
 /// Walks the hash chain and reports the first broken link.

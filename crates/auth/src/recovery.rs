@@ -2,7 +2,7 @@
 //! sets a new password (the policy applies) and ends every session of the account. The answer
 //! to a request never says whether the address has an account.
 
-use ops_db::{AuditRecord, Db, now_ms, record_audit};
+use ops_db::{AuditRecord, Db, Row, now_ms, record_audit};
 use ops_secrets::MasterKey;
 use ops_types::{ForgotPassword, ResetPassword};
 
@@ -106,6 +106,17 @@ pub async fn reset(db: &Db, input: ResetPassword, ip: Option<&str>) -> Result<St
         AuthError::Invalid { message, .. } => AuthError::invalid("new_password", message),
         other => other,
     })?;
+    let current: Option<String> = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(&user.id)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("password_hash")?;
+    if current.is_some() && password::verify(&input.new_password, current.as_deref()).await {
+        return Err(AuthError::invalid(
+            "new_password",
+            "choose a password different from the current one",
+        ));
+    }
     let hash = password::hash(&input.new_password).await?;
     let mut tx = db.begin().await?;
     // Spend the token first: of two concurrent uses, one finds it spent.

@@ -12,8 +12,8 @@ pub mod sql;
 pub mod testing;
 
 pub use audit::{
-    AuditFilter, AuditRecord, ChainBreak, audit_actions, audit_stats, list_audit, record_audit,
-    seal_unchained, verify_chain,
+    AuditFilter, AuditRecord, ChainBreak, audit_actions, audit_orgs, audit_stats, list_audit,
+    record_audit, seal_unchained, verify_chain,
 };
 pub use pool::{Backend, Db, DbError};
 pub use settings::{get_setting, put_setting};

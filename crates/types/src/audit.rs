@@ -26,6 +26,15 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+/// An organisation that appears in the audit log, for the console's filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditOrg {
+    pub id: String,
+    /// `None` once the organisation is deleted.
+    pub name: Option<String>,
+}
+
 /// Filters for `GET /api/v1/audit/logs` and the export. All optional; combined with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]

@@ -114,6 +114,21 @@ impl Permission {
     pub fn parse(s: &str) -> Option<Permission> {
         Permission::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// What it allows, in words, for the console.
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::AccountRead => "See one's own profile, sessions, keys and notifications",
+            Permission::AccountWrite => "Create, rotate and revoke one's own API keys",
+            Permission::SystemRead => "See the live system metrics",
+            Permission::UsersRead => "List users and organisations",
+            Permission::UsersManage => {
+                "Create, change, suspend, delete and impersonate users; manage organisations"
+            }
+            Permission::AuditRead => "Read and export the audit log",
+            Permission::SettingsManage => "Change platform settings: e-mail, sign-in, SSO",
+        }
+    }
 }
 
 impl std::fmt::Display for Role {

@@ -184,6 +184,17 @@ async fn password_reset_by_emailed_link() {
             error_of(reset(&second, "password123").await).await["field"],
             "new_password"
         );
+        let res = reset(&second, PASSWORD).await;
+        assert_eq!(res.status(), 422);
+        let err = error_of(res).await;
+        assert_eq!(
+            (err["field"].as_str(), err["message"].as_str()),
+            (
+                Some("new_password"),
+                Some("choose a password different from the current one")
+            ),
+            "no reuse of the current password"
+        );
         assert_eq!(
             reset(&second, "a fresh long passphrase").await.status(),
             204

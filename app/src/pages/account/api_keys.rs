@@ -1,4 +1,5 @@
-//! `/account/api-keys`: create (the secret is shown once, with a copy button), list, revoke.
+//! `/account/api-keys`: create (the secret is shown once, with a copy button; optionally scoped
+//! to one of your organisations), list, rotate, revoke.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +10,7 @@ use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
 use crate::server::account::{CreateApiKey, RevokeApiKey, RotateApiKey, list_api_keys};
+use crate::server::org::my_orgs;
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
@@ -26,6 +28,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         },
         |_| list_api_keys(),
     );
+    let orgs = Resource::new(|| (), |_| my_orgs());
     let can_write =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::AccountWrite));
     let created = RwSignal::new(None::<ApiKeyCreated>);
@@ -71,8 +74,24 @@ pub fn ApiKeysPage() -> impl IntoView {
                             <option value="365">"In a year"</option>
                         </select>
                     </label>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            let list = orgs.await.unwrap_or_default();
+                            (!list.is_empty()).then(|| view! {
+                                <label class="narrow-field">"Organisation"
+                                    <select name="org_id" data-testid="key-org">
+                                        <option value="">"None (personal)"</option>
+                                        {list.into_iter().map(|o| view! {
+                                            <option value=o.id.clone() selected=o.active>{o.name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                            })
+                        })}
+                    </Suspense>
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create key"</button>
                 </ActionForm>
+                <p class="hint">"A key scoped to an organisation acts for it: its usage and billing go to that organisation."</p>
                 {move || create_error().map(|e| view! { <ErrorBox error=e /> })}
             </section>
         })}
@@ -88,7 +107,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                         }.into_any(),
                         Ok(list) => view! {
                             <table class="table" data-testid="key-table">
-                                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th>"Expires"</th><th></th></tr></thead>
+                                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Organisation"</th><th>"Created"</th><th>"Last used"</th><th>"Expires"</th><th></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|k| {
                                         let id = k.id.clone();
@@ -99,6 +118,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                                             <tr data-status=k.status.clone()>
                                                 <td>{k.name}</td>
                                                 <td><code>{format!("{}_…", k.prefix)}</code></td>
+                                                <td data-testid="key-org-name">{k.org_name.clone().unwrap_or_else(|| "—".into())}</td>
                                                 <td>{datetime(k.created_at)}</td>
                                                 <td>{opt_datetime(k.last_used_at)}</td>
                                                 <td>

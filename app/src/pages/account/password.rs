@@ -16,7 +16,10 @@ pub fn PasswordCard(profile: Profile) -> impl IntoView {
     let email = profile.email.clone();
     let rules = Memo::new(move |_| password_rules(&new.get(), Some(&email)));
     let matches = move || !confirm.get().is_empty() && confirm.get() == new.get();
-    let ready = move || rules.get().iter().all(|r| r.ok) && matches();
+    let has_password = profile.has_password;
+    // Only this page knows the current password as you type; the server checks it everywhere.
+    let differs = move || !has_password || (!new.get().is_empty() && new.get() != current.get());
+    let ready = move || rules.get().iter().all(|r| r.ok) && differs() && matches();
     Effect::new(move |_| {
         if let Some(Ok(_)) = change.value().get() {
             for s in [current, new, confirm] {
@@ -24,7 +27,6 @@ pub fn PasswordCard(profile: Profile) -> impl IntoView {
             }
         }
     });
-    let has_password = profile.has_password;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         change.dispatch(ChangePassword {
@@ -59,6 +61,9 @@ pub fn PasswordCard(profile: Profile) -> impl IntoView {
                     {move || rules.get().into_iter().map(|r| view! {
                         <li class:ok=r.ok data-rule=r.rule.clone()>{r.description}</li>
                     }).collect_view()}
+                    {has_password.then(|| view! {
+                        <li class:ok=differs data-rule="not_current">"different from your current password"</li>
+                    })}
                 </ul>
                 <label>"Repeat the new password"
                     <input type="password" autocomplete="new-password" data-testid="confirm-password"

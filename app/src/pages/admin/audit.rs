@@ -8,7 +8,7 @@ use ops_types::{AuditEvent, AuditQuery, AuditStats, day_of_date};
 use crate::components::alert::ErrorBox;
 use crate::components::chart::{LiveChart, bar_chart};
 use crate::components::format::{datetime, query_string};
-use crate::server::audit::{audit_actions, audit_check, audit_events, audit_figures};
+use crate::server::audit::{audit_actions, audit_check, audit_events, audit_figures, audit_orgs};
 
 const PAGE: i64 = 100;
 
@@ -19,6 +19,7 @@ struct Form {
     action: RwSignal<String>,
     target: RwSignal<String>,
     ip: RwSignal<String>,
+    org: RwSignal<String>,
     from: RwSignal<String>,
     to: RwSignal<String>,
 }
@@ -34,7 +35,7 @@ impl Form {
             action: text(self.action),
             target: text(self.target),
             ip: text(self.ip),
-            org_id: None,
+            org_id: text(self.org),
             subject: None,
             from: day(self.from),
             // The "to" date is inclusive in the form: up to the end of that day.
@@ -56,6 +57,7 @@ fn export_href(q: &AuditQuery, format: &str) -> String {
             ("action", text(&q.action)),
             ("target", text(&q.target)),
             ("ip", text(&q.ip)),
+            ("org_id", text(&q.org_id)),
             ("from", num(q.from)),
             ("to", num(q.to)),
         ])
@@ -73,6 +75,7 @@ pub fn AuditPage() -> impl IntoView {
     );
     let stats = Resource::new(move || applied.get(), audit_figures);
     let actions = Resource::new(|| (), |_| audit_actions());
+    let orgs = Resource::new(|| (), |_| audit_orgs());
     let verify = Action::new(|_: &()| audit_check());
     let apply = {
         let form = form.clone();
@@ -90,6 +93,7 @@ pub fn AuditPage() -> impl IntoView {
                 form.action,
                 form.target,
                 form.ip,
+                form.org,
                 form.from,
                 form.to,
             ] {
@@ -162,6 +166,20 @@ pub fn AuditPage() -> impl IntoView {
                 </label>
                 {text_field("Target", "id or name", form.target, "audit-target")}
                 {text_field("IP", "address", form.ip, "audit-ip")}
+                <label class="narrow-field">"Organisation"
+                    <select data-testid="audit-org" prop:value=move || form.org.get()
+                        on:change=move |e| form.org.set(event_target_value(&e))>
+                        <option value="">"Any"</option>
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                orgs.await.unwrap_or_default().into_iter().map(|o| {
+                                    let label = o.name.clone().unwrap_or_else(|| format!("{} (deleted)", o.id));
+                                    view! { <option value=o.id>{label}</option> }
+                                }).collect_view()
+                            })}
+                        </Suspense>
+                    </select>
+                </label>
                 {date_field("From", form.from, "audit-from")}
                 {date_field("To", form.to, "audit-to")}
                 <div class="buttons">

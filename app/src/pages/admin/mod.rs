@@ -3,10 +3,12 @@
 pub mod audit;
 mod mfa_policy;
 pub mod orgs;
+mod roles;
 pub mod settings;
 mod sso;
 mod user_create;
 pub mod user_detail;
 mod user_import;
 pub mod users;
+mod users_filters;
 mod users_summary;

@@ -44,7 +44,7 @@ pub fn AllOrgsPage() -> impl IntoView {
                                         view! {
                                             <tr data-testid=format!("all-org-{}", o.slug)>
                                                 <td><a href=format!("/org/{}", o.id)><strong>{o.name.clone()}</strong></a><div class="hint">{o.slug.clone()}</div></td>
-                                                <td>{o.members}</td>
+                                                <td><a href=format!("/admin/users?org={}", o.id) title="These members in the user list">{o.members}</a></td>
                                                 <td>{datetime(o.created_at)}</td>
                                                 <td>{if suspended { "suspended" } else { "active" }}</td>
                                                 <td class="actions">

@@ -3,89 +3,31 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use ops_types::{BulkUsers, Permission, Role, UserPage, UserQuery};
+use ops_types::{BulkUsers, Permission, Role, UserPage};
 
 use super::mfa_policy::MfaPolicyCard;
+use super::roles::RolesCard;
 use super::user_create::CreateUserCard;
 use super::user_import::ImportCard;
+use super::users_filters::{Filters, MoreFilters, export_href};
 use super::users_summary::Summary;
 use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
-use crate::components::format::{datetime, opt_datetime, query_string};
+use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
 use crate::server::admin::{ApplyBulk, list_tiers, list_users};
 use crate::server::sso::sso_buttons;
 use leptos_router::hooks::use_query_map;
 
-const PER_PAGE: i64 = 50;
-
-#[derive(Clone, Copy)]
-struct Filters {
-    q: RwSignal<String>,
-    role: RwSignal<String>,
-    status: RwSignal<String>,
-    provider: RwSignal<String>,
-    tier: RwSignal<String>,
-    sort: RwSignal<String>,
-}
-
-impl Filters {
-    fn query(&self, page: i64) -> UserQuery {
-        let text = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.is_empty());
-        let sort = self.sort.get_untracked();
-        let (col, dir) = sort.split_once(':').unwrap_or(("created_at", "desc"));
-        UserQuery {
-            q: text(self.q),
-            role: Role::parse(&self.role.get_untracked()),
-            status: text(self.status),
-            provider: text(self.provider),
-            tier: text(self.tier),
-            sort: Some(col.into()),
-            dir: Some(dir.into()),
-            page: Some(page),
-            per_page: Some(PER_PAGE),
-            ..UserQuery::default()
-        }
-    }
-}
-
-fn export_href(q: &UserQuery) -> String {
-    let t = |v: &Option<String>| v.clone().unwrap_or_default();
-    format!(
-        "/api/v1/admin/users/export{}",
-        query_string(&[
-            ("q", t(&q.q)),
-            (
-                "role",
-                q.role.map(|r| r.as_str().to_string()).unwrap_or_default()
-            ),
-            ("status", t(&q.status)),
-            ("provider", t(&q.provider)),
-            ("tier", t(&q.tier)),
-            ("sort", t(&q.sort)),
-            ("dir", t(&q.dir)),
-        ])
-    )
-}
-
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let can_manage =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
-    let f = Filters {
-        q: RwSignal::new(String::new()),
-        role: RwSignal::new(String::new()),
-        status: RwSignal::new(String::new()),
-        // `?provider=slug` links straight to the people of one provider.
-        provider: RwSignal::new(
-            use_query_map()
-                .get_untracked()
-                .get("provider")
-                .unwrap_or_default(),
-        ),
-        tier: RwSignal::new(String::new()),
-        sort: RwSignal::new("created_at:desc".into()),
-    };
+    // `?provider=slug` and `?org=id` link straight to the people of one provider or organisation.
+    let query = use_query_map().get_untracked();
+    let f = Filters::default();
+    f.provider.set(query.get("provider").unwrap_or_default());
+    f.org.set(query.get("org").unwrap_or_default());
     let providers = Resource::new(|| (), |_| sso_buttons());
     let tiers = Resource::new(|| (), |_| list_tiers());
     let applied = RwSignal::new(f.query(1));
@@ -206,6 +148,7 @@ pub fn UsersPage() -> impl IntoView {
                     </select>
                 </label>
                 <div class="buttons"><button type="submit" class="button primary" data-testid="users-apply">"Apply"</button></div>
+                <MoreFilters f=f />
             </form>
             {move || (can_manage && !selected.get().is_empty()).then(|| view! {
                 <div class="bulk-bar" data-testid="bulk-bar">
@@ -252,6 +195,7 @@ pub fn UsersPage() -> impl IntoView {
             </Transition>
         </section>
         {can_manage.then(|| view! { <MfaPolicyCard /> })}
+        <RolesCard />
     }
 }
 

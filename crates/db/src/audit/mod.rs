@@ -8,7 +8,7 @@ mod chain;
 mod query;
 
 pub use chain::{ChainBreak, seal_unchained, verify_chain};
-pub use query::{AuditFilter, audit_actions, audit_stats, list_audit};
+pub use query::{AuditFilter, audit_actions, audit_orgs, audit_stats, list_audit};
 
 use sqlx::AnyConnection;
 

@@ -1,7 +1,7 @@
-//! Reading the audit log: filtered pages, figures and the list of actions. Callers check
+//! Reading the audit log: filtered pages, figures and the lists of actions and organisations. Callers check
 //! permissions (`ops_auth::audit`).
 
-use ops_types::{AuditEvent, AuditQuery, AuditStats, Count, date_of_day};
+use ops_types::{AuditEvent, AuditOrg, AuditQuery, AuditStats, Count, date_of_day};
 use sqlx::Row;
 
 use crate::sql::{Bind, Where, contains, prefix};
@@ -166,5 +166,24 @@ pub async fn audit_actions(db: &Db) -> Result<Vec<String>, DbError> {
     rows.iter()
         .map(|r| r.try_get("action"))
         .collect::<Result<_, _>>()
+        .map_err(DbError::from)
+}
+
+/// The organisations events were recorded for, with their names where they still exist.
+pub async fn audit_orgs(db: &Db) -> Result<Vec<AuditOrg>, DbError> {
+    let rows = sqlx::query(
+        "SELECT a.org_id, MAX(o.name) AS name FROM audit_events a LEFT JOIN orgs o ON o.id = a.org_id \
+         WHERE a.org_id IS NOT NULL GROUP BY a.org_id ORDER BY MAX(o.name), a.org_id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditOrg {
+                id: r.try_get("org_id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
         .map_err(DbError::from)
 }
