@@ -132,9 +132,11 @@ const context = await browser.newContext();
 const page = await context.newPage();
 const pageErrors = [];
 page.on('pageerror', e => pageErrors.push(e.message));
-// A refused sign-in answers 401 on purpose; Chromium logs that as a failed resource load.
+// A refused sign-in (401) and an over-large deduction (402) are answered so on purpose;
+// Chromium logs those as failed resource loads.
+const refusedOnPurpose = ['/api/ui/login', '/api/ui/deduct_credits'];
 page.on('console', m => {
-  if (m.type() === 'error' && !m.location().url.includes('/api/ui/login')) pageErrors.push(`${m.text()} (${m.location().url})`);
+  if (m.type() === 'error' && !refusedOnPurpose.some(u => m.location().url.includes(u))) pageErrors.push(`${m.text()} (${m.location().url})`);
 });
 page.on('dialog', d => d.accept());
 page.setDefaultTimeout(15000);
@@ -247,6 +249,38 @@ try {
     expect(csv.includes('action=auth.login'), `export keeps the filter: ${csv}`);
     await page.click('[data-testid=audit-verify]');
     await page.getByTestId('audit-verify-result').getByText('The log is intact').waitFor();
+  });
+
+  await step('credits: an administrator grants and deducts; the balance and history follow', async () => {
+    await navTo(page, 'Users');
+    await page.getByTestId('user-table').locator('tr', { hasText: ADMIN.email }).getByRole('link').first().click();
+    await page.waitForURL(/\/admin\/users\/[0-9a-f-]+$/);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.getByTestId('credits-empty').waitFor();
+    await page.fill('[data-testid=credit-amount]', '25');
+    await page.fill('[data-testid=credit-reason]', 'welcome credits');
+    await page.click('[data-testid=credit-submit]');
+    await page.getByTestId('credit-moved').waitFor();
+    await page.getByTestId('credit-total').getByText('$25.00').waitFor();
+    await page.selectOption('[data-testid=credit-direction]', 'deduct');
+    await page.fill('[data-testid=credit-amount]', '5.5');
+    await page.fill('[data-testid=credit-reason]', 'correction');
+    await page.click('[data-testid=credit-submit]');
+    await page.getByTestId('credit-total').getByText('$19.50').waitFor();
+    await page.fill('[data-testid=credit-amount]', '100');
+    await page.fill('[data-testid=credit-reason]', 'too much');
+    await page.click('[data-testid=credit-submit]');
+    await page.getByText('not enough credits').waitFor();
+    await page.getByTestId('credit-total').getByText('$19.50').waitFor();
+    await navTo(page, 'Credits');
+    await page.waitForURL(/\/account\/credits$/);
+    await page.getByTestId('credit-granted').getByText('$19.50').waitFor();
+    const rows = page.getByTestId('credit-history').locator('tbody tr');
+    expect(await rows.count() === 2, 'a grant and a deduction');
+    expect((await rows.first().getAttribute('data-kind')) === 'deduct', 'newest first');
+    await navTo(page, 'Settings');
+    await page.click('[data-testid=ledger-check]');
+    await page.getByTestId('ledger-result').getByText('Consistent').waitFor();
   });
 
   await step('admin creates, finds, suspends and deletes a user', async () => {

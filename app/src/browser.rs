@@ -111,6 +111,15 @@ mod imp {
         }
     }
 
+    /// A fresh `Idempotency-Key` for one money-moving submission.
+    pub fn request_key() -> String {
+        format!(
+            "ui-{}-{:012}",
+            js_sys::Date::now() as u64,
+            (js_sys::Math::random() * 1e12) as u64
+        )
+    }
+
     pub fn confirm(message: &str) -> bool {
         web_sys::window()
             .and_then(|w| w.confirm_with_message(message).ok())
@@ -251,6 +260,9 @@ mod imp {
         _ev: &leptos::ev::Event,
         _done: impl FnOnce(Result<String, String>) + 'static,
     ) {
+    }
+    pub fn request_key() -> String {
+        String::new()
     }
     pub fn confirm(_message: &str) -> bool {
         false

@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/notifications") view={Lazy::<Notifications>::new()} />
                     <Route path=path!("account/organizations") view={Lazy::<Orgs>::new()} />
                     <Route path=path!("account/inbox") view={Lazy::<Inbox>::new()} />
+                    <Route path=path!("account/credits") view={Lazy::<Credits>::new()} />
                     <Route path=path!("org/:id") view={Lazy::<Org>::new()} />
                     <Route path=path!("admin/organizations") view={Lazy::<AllOrgs>::new()} />
                     <Route path=path!("admin/users") view={Lazy::<Users>::new()} />

@@ -11,8 +11,8 @@ use leptos_router::LazyRoute;
 
 use crate::components::shell::Shell;
 use crate::pages::account::{
-    api_keys::ApiKeysPage, inbox::InboxPage, notifications::NotificationsPage, orgs::OrgsPage,
-    profile::ProfilePage, security::SecurityPage,
+    api_keys::ApiKeysPage, credits::CreditsPage, inbox::InboxPage,
+    notifications::NotificationsPage, orgs::OrgsPage, profile::ProfilePage, security::SecurityPage,
 };
 use crate::pages::admin::{
     audit::AuditPage, orgs::AllOrgsPage, settings::SettingsPage, user_detail::UserDetailPage,
@@ -78,6 +78,7 @@ area! { account_pages, __preload_account_pages:
     Notifications => NotificationsPage,
     Orgs => OrgsPage,
     Inbox => InboxPage,
+    Credits => CreditsPage,
 }
 area! { org_pages, __preload_org_pages: Org => OrgPage }
 area! { admin_pages, __preload_admin_pages:

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `admin create`, `audit verify`, `config print-default`.
+//! The command line: `serve`, `migrate`, `admin create`, `audit verify`, `billing check`,
+//! `config print-default`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check the money ledger.
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
     /// Inspect settings.
     Config {
         #[command(subcommand)]
@@ -74,6 +80,15 @@ enum AdminCommand {
 enum AuditCommand {
     /// Walk the hash chain; exits non-zero and names the first broken link if any.
     Verify {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BillingCommand {
+    /// Recompute every balance from the ledger; exits non-zero and lists disagreements if any.
+    Check {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
@@ -157,6 +172,50 @@ async fn run(cli: Cli) -> Result<(), String> {
                     report.broken_id.as_deref().unwrap_or("none"),
                     report.reason.as_deref().unwrap_or(""),
                     report.checked
+                ))
+            }
+        }
+        Command::Billing {
+            command: BillingCommand::Check { data_dir },
+        } => {
+            let settings = load(Overrides {
+                data_dir,
+                ..Overrides::default()
+            })?;
+            let db = connect(&settings).await?;
+            let report = ops_billing::check::run(&db)
+                .await
+                .map_err(|e| e.to_string());
+            db.close().await;
+            let report = report?;
+            let owed = report
+                .liability
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} paid + {} granted",
+                        ops_types::format_amount(l.paid, &l.currency),
+                        ops_types::format_amount(l.granted, &l.currency)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            if report.problems.is_empty() {
+                println!(
+                    "ledger consistent: {} accounts, {} entries; held: {}",
+                    report.accounts,
+                    report.entries,
+                    if owed.is_empty() {
+                        "nothing".into()
+                    } else {
+                        owed
+                    }
+                );
+                Ok(())
+            } else {
+                Err(format!(
+                    "ledger inconsistent:\n{}",
+                    report.problems.join("\n")
                 ))
             }
         }

@@ -2,5 +2,6 @@
 
 pub mod alert;
 pub mod chart;
+pub mod credits;
 pub mod format;
 pub mod shell;

@@ -80,6 +80,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/account/security" on:click=pick.clone()>"Security"</A>
                 <A href="/account/notifications" on:click=pick.clone()>"Notifications"</A>
                 <A href="/account/api-keys" on:click=pick.clone()>"API keys"</A>
+                <A href="/account/credits" on:click=pick.clone()>"Credits"</A>
                 <A href="/account/organizations" on:click=pick.clone()>"Organisations"</A>
                 {(users || audit || settings).then(|| view! { <p class="nav-heading">"Administration"</p> })}
                 {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}

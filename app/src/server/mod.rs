@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod mail;
 pub mod mfa;
 pub mod org;
@@ -112,6 +113,11 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/audit_events", Some("audit_read")),
     ("/api/ui/audit_figures", Some("audit_read")),
     ("/api/ui/audit_actions", Some("audit_read")),
+    ("/api/ui/credit_balance", Some("account_read")),
+    ("/api/ui/credit_history", Some("account_read")),
+    ("/api/ui/grant_credits", Some("billing_manage")),
+    ("/api/ui/deduct_credits", Some("billing_manage")),
+    ("/api/ui/check_ledger", Some("billing_manage")),
     ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

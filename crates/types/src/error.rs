@@ -31,6 +31,8 @@ pub enum ErrorCode {
     MfaRequired,
     /// A self-registered account whose e-mail address is not confirmed yet.
     EmailUnverified,
+    /// Not enough credits for what was asked; the message names the amounts.
+    InsufficientCredits,
     /// Something failed on our side; details are in the log under the request id.
     Internal,
     Unavailable,
@@ -49,6 +51,7 @@ impl ErrorCode {
             | ErrorCode::EmailUnverified => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::InsufficientCredits => 402,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
@@ -69,6 +72,7 @@ impl ErrorCode {
             ErrorCode::SetupTokenInvalid => "setup_token_invalid",
             ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::EmailUnverified => "email_unverified",
+            ErrorCode::InsufficientCredits => "insufficient_credits",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }

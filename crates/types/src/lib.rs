@@ -5,12 +5,14 @@
 mod account;
 mod admin;
 mod audit;
+mod billing;
 mod dto;
 mod error;
 mod import;
 mod mail;
 mod metrics;
 mod mfa;
+mod money;
 mod org;
 mod password;
 mod role;
@@ -20,12 +22,14 @@ mod time;
 pub use account::*;
 pub use admin::*;
 pub use audit::*;
+pub use billing::*;
 pub use dto::*;
 pub use error::{ApiError, ErrorCode};
 pub use import::*;
 pub use mail::*;
 pub use metrics::*;
 pub use mfa::*;
+pub use money::{MAX_AMOUNT, MICROS, format_amount, parse_amount};
 pub use org::*;
 pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,

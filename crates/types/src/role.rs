@@ -35,6 +35,8 @@ pub enum Permission {
     AuditRead,
     /// Change platform settings (outgoing e-mail, sign-in options).
     SettingsManage,
+    /// Move money: grant and deduct credits, check the ledger.
+    BillingManage,
 }
 
 impl Role {
@@ -88,7 +90,7 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::AccountRead,
         Permission::AccountWrite,
         Permission::SystemRead,
@@ -96,6 +98,7 @@ impl Permission {
         Permission::UsersManage,
         Permission::AuditRead,
         Permission::SettingsManage,
+        Permission::BillingManage,
     ];
 
     /// The stable name, e.g. `system_read`.
@@ -108,6 +111,7 @@ impl Permission {
             Permission::UsersManage => "users_manage",
             Permission::AuditRead => "audit_read",
             Permission::SettingsManage => "settings_manage",
+            Permission::BillingManage => "billing_manage",
         }
     }
 
@@ -127,6 +131,7 @@ impl Permission {
             }
             Permission::AuditRead => "Read and export the audit log",
             Permission::SettingsManage => "Change platform settings: e-mail, sign-in, SSO",
+            Permission::BillingManage => "Grant and deduct credits; check the ledger",
         }
     }
 }

@@ -194,6 +194,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::audit::actions))
         .routes(routes!(v1::audit::export))
         .routes(routes!(v1::audit::verify))
+        // money
+        .routes(routes!(v1::credits::balance))
+        .routes(routes!(v1::credits::transactions))
+        .routes(routes!(v1::credits::allocate))
+        .routes(routes!(v1::credits::deduct))
+        .routes(routes!(v1::credits::ledger_check))
         // infrastructure
         .routes(routes!(health::get))
         .split_for_parts();

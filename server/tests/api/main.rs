@@ -7,6 +7,7 @@ mod account;
 mod admin_users;
 mod audit;
 mod auth;
+mod credits;
 mod errors;
 mod helpers;
 mod idp;

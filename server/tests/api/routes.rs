@@ -192,6 +192,13 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
     let json = match path {
         "/api/ui/save_notifications" => r#"{"input":{"webhook_url":null,"prefs":[]}}"#,
         "/api/ui/list_users" => r#"{"query":{}}"#,
+        "/api/ui/credit_balance" | "/api/ui/credit_history" => r#"{"query":{}}"#,
+        "/api/ui/grant_credits" => {
+            r#"{"input":{"user_id":"nobody","amount":1,"reason":"walk"},"key":""}"#
+        }
+        "/api/ui/deduct_credits" => {
+            r#"{"input":{"user_id":"nobody","amount":1,"reason":"walk"},"key":""}"#
+        }
         "/api/ui/create_user" => {
             r#"{"input":{"email":"walk@example.com","role":"viewer","password":"x"}}"#
         }

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 mod avatar;
+pub mod credits;
 pub mod inbox;
 mod linked;
 mod mfa;

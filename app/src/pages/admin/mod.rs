@@ -1,6 +1,7 @@
 //! Administration pages.
 
 pub mod audit;
+mod ledger;
 mod mfa_policy;
 pub mod orgs;
 mod roles;

@@ -1,9 +1,11 @@
-//! `/admin/settings`: outgoing e-mail (SMTP) with a test message, registration, single sign-on.
+//! `/admin/settings`: outgoing e-mail (SMTP) with a test message, registration, single sign-on,
+//! the credits ledger check.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use ops_types::{SmtpSettings, SmtpSettingsForUpdate};
 
+use super::ledger::LedgerCard;
 use super::sso::SsoCard;
 use crate::components::alert::ErrorBox;
 use crate::server::mail::{
@@ -26,6 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
         </Suspense>
         <RegistrationCard />
         <SsoCard />
+        <LedgerCard />
     }
 }
 

@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use ops_types::{AdminUserForUpdate, Permission, Role, UserDetail};
+use ops_types::{AdminUserForUpdate, LedgerQuery, Permission, Role, UserDetail};
 
 use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
+use crate::components::credits::CreditsCard;
 use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
 use crate::server::admin::{
@@ -61,9 +62,14 @@ pub fn UserDetailPage() -> impl IntoView {
         // missing from the server's HTML and break hydration.
         {move || {
             let can_manage = use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::UsersManage));
+            let billing = use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::BillingManage));
             view! {
                 <UserSessions id=id() can_manage=can_manage />
                 <UserKeys id=id() can_manage=can_manage />
+                {billing.then(|| view! {
+                    <h2>"Credits"</h2>
+                    <CreditsCard query=LedgerQuery { user_id: Some(id()), ..LedgerQuery::default() } manage=true />
+                })}
                 <Activity id=id() />
             }
         }}

@@ -248,8 +248,8 @@ fn UserTable(
         </table>
         <div class="pager">
             <span class="muted">{format!("Page {n} of {}", pages.max(1))}</span>
-            <button class="button secondary" disabled=n <= 1 on:click=move |_| go(n - 1)>"← Previous"</button>
-            <button class="button secondary" data-testid="users-next" disabled=n >= pages on:click=move |_| go(n + 1)>"Next →"</button>
+            <button class="button secondary" disabled={n <= 1} on:click=move |_| go(n - 1)>"← Previous"</button>
+            <button class="button secondary" data-testid="users-next" disabled={n >= pages} on:click=move |_| go(n + 1)>"Next →"</button>
         </div>
     }
 }

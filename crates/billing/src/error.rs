@@ -1,0 +1,53 @@
+//! Errors of the money services, each with a stable code.
+
+use ops_auth::AuthError;
+use ops_db::DbError;
+use ops_types::{ApiError, ErrorCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("not enough credits: {needed} micro-units needed, {available} available")]
+    Insufficient { needed: i64, available: i64 },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for BillingError {
+    fn from(e: sqlx::Error) -> Self {
+        BillingError::Db(DbError::from(e))
+    }
+}
+
+impl BillingError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        BillingError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<BillingError> for ApiError {
+    fn from(e: BillingError) -> ApiError {
+        match e {
+            BillingError::Auth(a) => a.into(),
+            BillingError::Db(d) => AuthError::Db(d).into(),
+            BillingError::Invalid { field, message } => {
+                ApiError::field(ErrorCode::Validation, field, message)
+            }
+            BillingError::Insufficient { .. } => {
+                ApiError::new(ErrorCode::InsufficientCredits, e.to_string())
+            }
+            BillingError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Money. One append-only ledger per account (a user or an organisation) in integer
+//! micro-units: credits arrive as lots (paid or granted, with a priority and an expiry) and
+//! debits draw from the open lots in order. Balances are cached on the account row and checked
+//! against the entries by [`check::run`]. Every move locks its account row first, so concurrent
+//! spends never overdraw, and takes an optional idempotency key, so a retried request never
+//! moves money twice.
+
+pub mod account;
+pub mod admin;
+pub mod check;
+mod error;
+pub mod ledger;
+pub mod query;
+
+pub use error::BillingError;

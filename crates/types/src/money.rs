@@ -1,0 +1,93 @@
+//! Money: integer micro-units (1 USD = 1 000 000), never floats. Parsing and formatting of
+//! amounts typed or shown as decimal dollars.
+
+/// Micro-units per whole unit of a currency.
+pub const MICROS: i64 = 1_000_000;
+
+/// The largest amount one request may move: one billion units.
+pub const MAX_AMOUNT: i64 = 1_000_000_000 * MICROS;
+
+/// `"12.5"` → `12_500_000`. At most six decimals; no sign, no exponent, no grouping; at most
+/// [`MAX_AMOUNT`]. The message says what is wrong.
+pub fn parse_amount(s: &str) -> Result<i64, String> {
+    let s = s.trim().trim_start_matches('$');
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) {
+        return Err("an amount such as 12.50".into());
+    }
+    if frac.len() > 6 {
+        return Err("at most six decimals (one micro-unit)".into());
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| "too large".to_string())?
+    };
+    let frac: i64 = format!("{frac:0<6}")
+        .parse()
+        .map_err(|_| "an amount".to_string())?;
+    let total = whole
+        .checked_mul(MICROS)
+        .and_then(|w| w.checked_add(frac))
+        .filter(|t| *t <= MAX_AMOUNT)
+        .ok_or_else(|| "at most 1 000 000 000".to_string())?;
+    Ok(total)
+}
+
+/// `12_500_000` → `"$12.50"`; sub-cent amounts keep their digits (`"$0.000125"`).
+pub fn format_amount(micros: i64, currency: &str) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let m = micros.unsigned_abs();
+    let whole = m / MICROS as u64;
+    let frac = m % MICROS as u64;
+    let mut frac = format!("{frac:06}");
+    while frac.len() > 2 && frac.ends_with('0') {
+        frac.pop();
+    }
+    let symbol = match currency {
+        "USD" => "$",
+        "EUR" => "€",
+        "GBP" => "£",
+        _ => "",
+    };
+    let suffix = if symbol.is_empty() {
+        format!(" {currency}")
+    } else {
+        String::new()
+    };
+    format!("{sign}{symbol}{whole}.{frac}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_decimal_amounts_exactly() {
+        assert_eq!(parse_amount("12.5"), Ok(12_500_000));
+        assert_eq!(parse_amount("$0.000001"), Ok(1));
+        assert_eq!(parse_amount(".25"), Ok(250_000));
+        assert_eq!(parse_amount("1000000000"), Ok(MAX_AMOUNT));
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "1e3",
+            "1,000",
+            "0.0000001",
+            "1000000001",
+            "99999999999999999999",
+        ] {
+            assert!(parse_amount(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_cents_and_below() {
+        assert_eq!(format_amount(12_500_000, "USD"), "$12.50");
+        assert_eq!(format_amount(125, "USD"), "$0.000125");
+        assert_eq!(format_amount(-3_000_000, "EUR"), "-€3.00");
+        assert_eq!(format_amount(1, "CHF"), "0.000001 CHF");
+    }
+}
