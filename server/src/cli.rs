@@ -152,11 +152,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit {
             command: AuditCommand::Verify { data_dir },
         } => {
-            let settings = load(Overrides {
-                data_dir,
-                ..Overrides::default()
-            })?;
-            let db = connect(&settings).await?;
+            let db = open(data_dir).await?;
             let report = ops_auth::audit::verify_report(&db)
                 .await
                 .map_err(|e| e.to_string());
@@ -178,11 +174,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Billing {
             command: BillingCommand::Check { data_dir },
         } => {
-            let settings = load(Overrides {
-                data_dir,
-                ..Overrides::default()
-            })?;
-            let db = connect(&settings).await?;
+            let db = open(data_dir).await?;
             let report = ops_billing::check::run(&db)
                 .await
                 .map_err(|e| e.to_string());
@@ -259,6 +251,15 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 fn load(overrides: Overrides) -> Result<Settings, String> {
     Settings::load(&overrides).map_err(|e| e.to_string())
+}
+
+/// The database of the data dir given (or the default one), migrated.
+async fn open(data_dir: Option<PathBuf>) -> Result<Db, String> {
+    let settings = load(Overrides {
+        data_dir,
+        ..Overrides::default()
+    })?;
+    connect(&settings).await
 }
 
 async fn connect(settings: &Settings) -> Result<Db, String> {

@@ -11,6 +11,7 @@ use ops_types::{
 use crate::browser::request_key;
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
+use crate::components::pager::OlderPager;
 use crate::server::billing::{DeductCredits, GrantCredits, get_credit_balance, get_credit_history};
 
 #[component]
@@ -59,12 +60,7 @@ pub fn CreditsCard(
                             let next = p.next_before;
                             view! {
                                 <Entries entries=p.entries />
-                                <div class="pager">
-                                    <button class="button secondary" disabled=move || before.get().is_none()
-                                        on:click=move |_| before.set(None)>"Newest"</button>
-                                    <button class="button secondary" disabled=next.is_none()
-                                        on:click=move |_| before.set(next)>"Older →"</button>
-                                </div>
+                                <OlderPager before next testid="credits-older" />
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorBox error=e /> }.into_any(),

@@ -4,4 +4,5 @@ pub mod alert;
 pub mod chart;
 pub mod credits;
 pub mod format;
+pub mod pager;
 pub mod shell;

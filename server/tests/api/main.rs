@@ -8,6 +8,7 @@ mod admin_users;
 mod audit;
 mod auth;
 mod credits;
+mod credits_crash;
 mod errors;
 mod helpers;
 mod idp;

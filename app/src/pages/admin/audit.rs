@@ -8,6 +8,7 @@ use ops_types::{AuditEvent, AuditQuery, AuditStats, day_of_date};
 use crate::components::alert::ErrorBox;
 use crate::components::chart::{LiveChart, bar_chart};
 use crate::components::format::{datetime, query_string};
+use crate::components::pager::OlderPager;
 use crate::server::audit::{audit_actions, audit_check, audit_events, audit_figures, audit_orgs};
 
 const PAGE: i64 = 100;
@@ -207,12 +208,7 @@ pub fn AuditPage() -> impl IntoView {
                             let next = p.next_before;
                             view! {
                                 <EventTable events=p.events />
-                                <div class="pager">
-                                    <button class="button secondary" disabled=move || before.get().is_none()
-                                        on:click=move |_| before.set(None)>"Newest"</button>
-                                    <button class="button secondary" data-testid="audit-older" disabled=next.is_none()
-                                        on:click=move |_| before.set(next)>"Older →"</button>
-                                </div>
+                                <OlderPager before next testid="audit-older" />
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorBox error=e /> }.into_any(),

@@ -9,6 +9,7 @@ use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
 use crate::components::credits::CreditsCard;
 use crate::components::format::{datetime, opt_datetime};
+use crate::components::pager::OlderPager;
 use crate::components::shell::CurrentUser;
 use crate::server::admin::{
     DeleteUser, EndUserSessions, RevokeUserApiKey, SetUserSuspended, UpdateUser, get_user_detail,
@@ -332,10 +333,7 @@ fn Activity(id: String) -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </ol>
-                                <div class="pager">
-                                    <button class="button secondary" disabled=move || before.get().is_none() on:click=move |_| before.set(None)>"Newest"</button>
-                                    <button class="button secondary" disabled=next.is_none() on:click=move |_| before.set(next)>"Older →"</button>
-                                </div>
+                                <OlderPager before next testid="activity-older" />
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorBox error=e /> }.into_any(),
