@@ -602,7 +602,7 @@ try {
     expect(await page.getByTestId('invites-pending').count() === 0, 'no invitation pending any more');
   });
 
-  await step('organisation scope: a key for the team, the user list and the audit log filtered by it', async () => {
+  await step('organisation scope: a key for the team, the user list and the audit log filtered by it, and its credits', async () => {
     await page.goto(server.base + '/account/api-keys');
     await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
     await page.fill('[data-testid=create-key-form] input[name=name]', 'team key');
@@ -626,6 +626,19 @@ try {
     await page.getByTestId('audit-table').getByText('org.invite').first().waitFor();
     const csv = await page.getAttribute('[data-testid=audit-export-csv]', 'href');
     expect(csv.includes('org_id='), `export keeps the organisation: ${csv}`);
+    await page.goto(server.base + '/account/organizations');
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.getByTestId('org-e2e-team').getByRole('link').first().click();
+    await page.waitForURL(/\/org\/[0-9a-f-]+$/);
+    await page.click('[data-testid=org-credits]');
+    await page.waitForURL(/\/org\/[0-9a-f-]+\/credits$/);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.getByTestId('credits-empty').waitFor();
+    await page.fill('[data-testid=credit-amount]', '10');
+    await page.selectOption('[data-testid=credit-bucket]', 'paid');
+    await page.fill('[data-testid=credit-reason]', 'team budget');
+    await page.click('[data-testid=credit-submit]');
+    await page.getByTestId('credit-paid').getByText('$10.00').waitFor();
   });
 
   await step('two-factor enrolment by QR code, then sign-in with a code', async () => {

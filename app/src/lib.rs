@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/inbox") view={Lazy::<Inbox>::new()} />
                     <Route path=path!("account/credits") view={Lazy::<Credits>::new()} />
                     <Route path=path!("org/:id") view={Lazy::<Org>::new()} />
+                    <Route path=path!("org/:id/credits") view={Lazy::<OrgCredits>::new()} />
                     <Route path=path!("admin/organizations") view={Lazy::<AllOrgs>::new()} />
                     <Route path=path!("admin/users") view={Lazy::<Users>::new()} />
                     <Route path=path!("admin/users/:id") view={Lazy::<UserDetail>::new()} />

@@ -20,7 +20,7 @@ use crate::pages::admin::{
 };
 use crate::pages::{
     dashboard::DashboardPage, forgot_password::ForgotPasswordPage, invite::InvitePage,
-    login_mfa::LoginMfaPage, org::OrgPage, register::RegisterPage,
+    login_mfa::LoginMfaPage, org::OrgPage, org::credits::OrgCreditsPage, register::RegisterPage,
     reset_password::ResetPasswordPage, setup::SetupPage, verify_email::VerifyEmailPage,
 };
 
@@ -80,7 +80,10 @@ area! { account_pages, __preload_account_pages:
     Inbox => InboxPage,
     Credits => CreditsPage,
 }
-area! { org_pages, __preload_org_pages: Org => OrgPage }
+area! { org_pages, __preload_org_pages:
+    Org => OrgPage,
+    OrgCredits => OrgCreditsPage,
+}
 area! { admin_pages, __preload_admin_pages:
     AllOrgs => AllOrgsPage,
     Users => UsersPage,

@@ -121,10 +121,11 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
     };
     spawn_session_cleanup(db.clone());
     tokio::spawn(ops_auth::notify::run_sender(
-        db,
+        db.clone(),
         state.secrets.clone(),
         Duration::from_secs(1),
     ));
+    tokio::spawn(ops_billing::ledger::run_expiry(db, Duration::from_secs(60)));
     let router = crate::http::router(state.clone());
     Ok(Application {
         listener,

@@ -3,7 +3,9 @@
 //! for commits with it. Each move locks its account first, settles lots that have expired,
 //! and answers a retry with the same idempotency key with the first answer.
 
-use ops_db::{Row, Tx, new_id, now_ms};
+use std::time::Duration;
+
+use ops_db::{Db, Row, Tx, new_id, now_ms};
 use ops_types::{CreditBucket, LedgerEntry, MAX_AMOUNT, OwnerKind};
 use sha2::{Digest, Sha256};
 
@@ -335,4 +337,43 @@ pub async fn debit(
     .await?;
     draw(tx, &id, &draws).await?;
     query::entry(tx, &id).await
+}
+
+/// Writes off what is left of every account's expired lots, one account at a time under its
+/// lock: safe to run on several replicas at once (a second run finds nothing left to settle).
+/// Returns how many accounts had credits expire.
+pub async fn settle_all_expired(db: &Db) -> Result<usize, BillingError> {
+    let due = sqlx::query(
+        "SELECT DISTINCT a.owner_kind, a.owner_id FROM credit_lots l \
+         JOIN billing_accounts a ON a.id = l.account_id \
+         WHERE l.remaining > 0 AND l.expires_at IS NOT NULL AND l.expires_at <= $1",
+    )
+    .bind(now_ms())
+    .fetch_all(db.pool())
+    .await?;
+    let mut settled = 0;
+    for r in &due {
+        let kind = match r.try_get::<String, _>("owner_kind")?.as_str() {
+            "org" => OwnerKind::Org,
+            _ => OwnerKind::User,
+        };
+        let owner: String = r.try_get("owner_id")?;
+        let mut tx = db.begin().await?;
+        let mut acct = account::lock(&mut tx, kind, &owner).await?;
+        let before = acct.last_seq;
+        settle_expired(&mut tx, &mut acct, now_ms()).await?;
+        tx.commit().await?;
+        settled += usize::from(acct.last_seq > before);
+    }
+    Ok(settled)
+}
+
+/// The scheduled job: [`settle_all_expired`] every `every`, forever.
+pub async fn run_expiry(db: Db, every: Duration) {
+    loop {
+        if let Err(e) = settle_all_expired(&db).await {
+            tracing::warn!(error = %e, "credit expiry");
+        }
+        tokio::time::sleep(every).await;
+    }
 }

@@ -1,6 +1,8 @@
-//! `/org/:id`: one organisation — figures, members, invitations and settings. What is shown
+//! `/org/:id`: one organisation — figures, members, invitations, settings and a link to its
+//! credits (`/org/:id/credits`). What is shown
 //! follows the caller's organisation role; the services enforce the same rules.
 
+pub mod credits;
 mod invites;
 mod members;
 mod settings;
@@ -101,7 +103,12 @@ pub fn OrgPage() -> impl IntoView {
                                     {o.logo_url.clone().map(|src| view! { <img class="org-logo" src=src alt="" /> })}
                                     {o.name.clone()}
                                 </h1>
-                                <div class="actions"><span class="badge">{o.my_role.map(|r| r.label()).unwrap_or("platform administrator")}</span></div>
+                                <div class="actions">
+                                    {(p.own || o.my_role == Some(OrgRole::BillingAdmin)).then(|| view! {
+                                        <a class="button secondary" data-testid="org-credits" href=format!("/org/{}/credits", o.id)>"Credits"</a>
+                                    })}
+                                    <span class="badge">{o.my_role.map(|r| r.label()).unwrap_or("platform administrator")}</span>
+                                </div>
                             </div>
                             {o.suspended.then(|| view! { <div class="alert warning">"Suspended by a platform administrator: members cannot use it."</div> })}
                             <Figures data=data />
