@@ -279,6 +279,7 @@ try {
     expect(await rows.count() === 2, 'a grant and a deduction');
     expect((await rows.first().getAttribute('data-kind')) === 'deduct', 'newest first');
     await navTo(page, 'Settings');
+    await page.getByTestId('credit-accounts').getByText(ADMIN.email).waitFor();
     await page.click('[data-testid=ledger-check]');
     await page.getByTestId('ledger-result').getByText('Consistent').waitFor();
   });

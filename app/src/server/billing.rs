@@ -6,8 +6,8 @@ use super::ssr::{ctx, state};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use ops_types::{
-    ApiError, CreditBalance, CreditDeduct, CreditGrant, LedgerCheck, LedgerEntry, LedgerPage,
-    LedgerQuery,
+    ApiError, CreditAccount, CreditBalance, CreditDeduct, CreditGrant, LedgerCheck, LedgerEntry,
+    LedgerPage, LedgerQuery,
 };
 
 #[server(prefix = "/api/ui", endpoint = "credit_balance", input = Json)]
@@ -40,4 +40,10 @@ pub async fn deduct_credits(input: CreditDeduct, key: String) -> Result<LedgerEn
 pub async fn check_ledger() -> Result<LedgerCheck, ApiError> {
     let ctx = ctx()?;
     Ok(ops_billing::check::check(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "credit_accounts")]
+pub async fn credit_accounts() -> Result<Vec<CreditAccount>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::query::accounts(&state()?.db, &ctx).await?)
 }

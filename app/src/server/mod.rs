@@ -118,6 +118,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/grant_credits", Some("billing_manage")),
     ("/api/ui/deduct_credits", Some("billing_manage")),
     ("/api/ui/check_ledger", Some("billing_manage")),
+    ("/api/ui/credit_accounts", Some("billing_manage")),
     ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

@@ -2,7 +2,10 @@
 
 use ops_auth::AuthCtx;
 use ops_db::{AnyConnection, AnyRow, Db, Row, now_ms};
-use ops_types::{CreditBalance, CreditExpiry, LedgerEntry, LedgerPage, LedgerQuery, OwnerKind};
+use ops_types::{
+    CreditAccount, CreditBalance, CreditExpiry, LedgerEntry, LedgerPage, LedgerQuery, OwnerKind,
+    Permission,
+};
 
 use crate::{BillingError, account};
 
@@ -156,4 +159,36 @@ pub async fn history_of(
         entries,
         next_before,
     })
+}
+
+/// `GET /api/v1/admin/credits/accounts`: the 200 accounts holding the most credits.
+pub async fn accounts(db: &Db, ctx: &AuthCtx) -> Result<Vec<CreditAccount>, BillingError> {
+    ctx.require(Permission::BillingManage)?;
+    let rows = sqlx::query(
+        "SELECT a.owner_kind, a.owner_id, a.currency, a.paid, a.granted, a.last_seq, \
+         COALESCE(u.email, o.name, a.owner_id) AS name FROM billing_accounts a \
+         LEFT JOIN users u ON a.owner_kind = 'user' AND u.id = a.owner_id \
+         LEFT JOIN orgs o ON a.owner_kind = 'org' AND o.id = a.owner_id \
+         ORDER BY a.paid + a.granted DESC, a.created_at LIMIT 200",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CreditAccount {
+                owner_kind: if r.try_get::<String, _>("owner_kind")? == "org" {
+                    OwnerKind::Org
+                } else {
+                    OwnerKind::User
+                },
+                owner_id: r.try_get("owner_id")?,
+                name: r.try_get("name")?,
+                currency: r.try_get("currency")?,
+                paid: r.try_get("paid")?,
+                granted: r.try_get("granted")?,
+                entries: r.try_get("last_seq")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(BillingError::from)
 }

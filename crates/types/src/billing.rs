@@ -166,3 +166,18 @@ pub struct Liability {
     pub paid: i64,
     pub granted: i64,
 }
+
+/// `GET /api/v1/admin/credits/accounts`: an account holding or having held credits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreditAccount {
+    pub owner_kind: OwnerKind,
+    pub owner_id: String,
+    /// The user's e-mail or the organisation's name.
+    pub name: String,
+    pub currency: String,
+    pub paid: i64,
+    pub granted: i64,
+    /// Entries in its ledger.
+    pub entries: i64,
+}

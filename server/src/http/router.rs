@@ -200,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::credits::allocate))
         .routes(routes!(v1::credits::deduct))
         .routes(routes!(v1::credits::ledger_check))
+        .routes(routes!(v1::credits::accounts))
         // infrastructure
         .routes(routes!(health::get))
         .split_for_parts();

@@ -222,6 +222,21 @@ async fn grants_and_deductions_move_money_once_and_never_overdraw() {
             .unwrap();
         assert_eq!(check["problems"], json!([]), "{check}");
         assert_eq!(check["liability"][0]["paid"].as_i64(), Some(3 * USD));
+        let accounts: Value = app.get_json(&admin, "/api/v1/admin/credits/accounts").await;
+        assert_eq!(accounts[0]["name"], email.as_str());
+        assert_eq!(
+            (
+                accounts[0]["paid"].as_i64(),
+                accounts[0]["entries"].as_i64()
+            ),
+            (Some(3 * USD), Some(3))
+        );
+        assert_eq!(
+            app.get(&me, "/api/v1/admin/credits/accounts")
+                .await
+                .status(),
+            403
+        );
         let log = app
             .get_text(&admin, "/api/v1/audit/export?format=jsonl&action=credits.")
             .await;

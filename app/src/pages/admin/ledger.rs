@@ -1,15 +1,17 @@
-//! The "Credits ledger" card on `/admin/settings`: recompute every balance from the ledger and
-//! show what the platform holds for its customers.
+//! The "Credits ledger" card on `/admin/settings`: the accounts holding credits (each linked to
+//! where it can be managed), and a check that recomputes every balance from the ledger and
+//! shows what the platform holds for its customers.
 
 use leptos::prelude::*;
-use ops_types::format_amount;
+use ops_types::{CreditAccount, OwnerKind, format_amount};
 
 use crate::components::alert::ErrorBox;
-use crate::server::billing::check_ledger;
+use crate::server::billing::{check_ledger, credit_accounts};
 
 #[component]
 pub fn LedgerCard() -> impl IntoView {
     let check = Action::new(|_: &()| check_ledger());
+    let accounts = Resource::new(|| (), |_| credit_accounts());
     view! {
         <section class="card">
             <h3>"Credits ledger"</h3>
@@ -40,6 +42,43 @@ pub fn LedgerCard() -> impl IntoView {
                 }
                 Err(e) => view! { <ErrorBox error=e /> }.into_any(),
             })}
+            <Suspense fallback=|| view! { <p>"Loading accounts…"</p> }>
+                {move || Suspend::new(async move {
+                    match accounts.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="empty">"No account has held credits yet. Grant some from a user's page or an organisation's credits page."</p>
+                        }.into_any(),
+                        Ok(list) => view! { <Accounts list=list /> }.into_any(),
+                        Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </section>
+    }
+}
+
+#[component]
+fn Accounts(list: Vec<CreditAccount>) -> impl IntoView {
+    view! {
+        <table class="table" data-testid="credit-accounts">
+            <thead><tr><th>"Account"</th><th>"Paid"</th><th>"Granted"</th><th>"Entries"</th></tr></thead>
+            <tbody>
+                {list.into_iter().map(|a| {
+                    let href = match a.owner_kind {
+                        OwnerKind::User => format!("/admin/users/{}", a.owner_id),
+                        OwnerKind::Org => format!("/org/{}/credits", a.owner_id),
+                    };
+                    let kind = match a.owner_kind { OwnerKind::User => "user", OwnerKind::Org => "organisation" };
+                    view! {
+                        <tr>
+                            <td><a href=href>{a.name}</a><div class="hint">{kind}</div></td>
+                            <td>{format_amount(a.paid, &a.currency)}</td>
+                            <td>{format_amount(a.granted, &a.currency)}</td>
+                            <td>{a.entries}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

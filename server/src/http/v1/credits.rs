@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use ops_auth::{AuthCtx, HttpError};
 use ops_billing::{admin, check, query};
 use ops_types::{
-    CreditBalance, CreditDeduct, CreditGrant, LedgerCheck, LedgerEntry, LedgerPage, LedgerQuery,
+    CreditAccount, CreditBalance, CreditDeduct, CreditGrant, LedgerCheck, LedgerEntry, LedgerPage,
+    LedgerQuery,
 };
 
 use crate::http::json::ApiJson;
@@ -100,4 +101,14 @@ pub async fn ledger_check(
     ctx: AuthCtx,
 ) -> Result<Json<LedgerCheck>, HttpError> {
     Ok(Json(check::check(&state.db, &ctx).await?))
+}
+
+/// The accounts holding the most credits (200 at most), with their owners' names.
+#[utoipa::path(get, path = "/api/v1/admin/credits/accounts", tag = "billing",
+    responses((status = 200, body = Vec<CreditAccount>)), security(("session" = ["billing_manage"]), ("api_key" = ["billing_manage"])))]
+pub async fn accounts(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<Json<Vec<CreditAccount>>, HttpError> {
+    Ok(Json(query::accounts(&state.db, &ctx).await?))
 }
