@@ -46,6 +46,42 @@ async fn audit(
     Ok(())
 }
 
+/// A credit or a debit, as one of the two administrator moves makes it.
+enum Move<'a> {
+    In(Credit<'a>),
+    Out(Debit<'a>),
+}
+
+/// What grants and deductions share: the permission, the reason, the target, one transaction
+/// holding the move and its audit entry (none for a replayed retry).
+async fn apply<'a>(
+    db: &Db,
+    ctx: &'a AuthCtx,
+    (user_id, org_id): (Option<&str>, Option<&str>),
+    why: &'a str,
+    action: &str,
+    make: impl FnOnce(Meta<'a>) -> Move<'a>,
+) -> Result<LedgerEntry, BillingError> {
+    ctx.require(Permission::BillingManage)?;
+    let why = reason(why)?;
+    let (kind, owner) = account::target(db, user_id, org_id).await?;
+    let meta = Meta {
+        reason: Some(why),
+        actor_id: Some(&ctx.user_id),
+        ..Meta::default()
+    };
+    let mut tx = db.begin().await?;
+    let entry = match make(meta) {
+        Move::In(c) => ledger::credit(&mut tx, (kind, &owner), c).await?,
+        Move::Out(d) => ledger::debit(&mut tx, (kind, &owner), d).await?,
+    };
+    if !entry.replayed {
+        audit(&mut tx, ctx, action, (kind, &owner), &entry).await?;
+    }
+    tx.commit().await?;
+    Ok(entry)
+}
+
 /// `POST /api/v1/credits/allocate`.
 pub async fn grant(
     db: &Db,
@@ -53,34 +89,21 @@ pub async fn grant(
     input: &CreditGrant,
     idempotency_key: Option<&str>,
 ) -> Result<LedgerEntry, BillingError> {
-    ctx.require(Permission::BillingManage)?;
-    let why = reason(&input.reason)?;
-    let (kind, owner) =
-        account::target(db, input.user_id.as_deref(), input.org_id.as_deref()).await?;
-    let mut tx = db.begin().await?;
-    let entry = ledger::credit(
-        &mut tx,
-        (kind, &owner),
-        Credit {
+    let who = (input.user_id.as_deref(), input.org_id.as_deref());
+    apply(db, ctx, who, &input.reason, "credits.grant", |meta| {
+        Move::In(Credit {
             kind: "grant",
             bucket: input.bucket,
             amount: input.amount,
             priority: input.priority,
             expires_at: input.expires_at,
             meta: Meta {
-                reason: Some(why),
-                actor_id: Some(&ctx.user_id),
                 idempotency_key,
-                ..Meta::default()
+                ..meta
             },
-        },
-    )
-    .await?;
-    if !entry.replayed {
-        audit(&mut tx, ctx, "credits.grant", (kind, &owner), &entry).await?;
-    }
-    tx.commit().await?;
-    Ok(entry)
+        })
+    })
+    .await
 }
 
 /// `POST /api/v1/credits/deduct`.
@@ -90,29 +113,17 @@ pub async fn deduct(
     input: &CreditDeduct,
     idempotency_key: Option<&str>,
 ) -> Result<LedgerEntry, BillingError> {
-    ctx.require(Permission::BillingManage)?;
-    let why = reason(&input.reason)?;
-    let (kind, owner) =
-        account::target(db, input.user_id.as_deref(), input.org_id.as_deref()).await?;
-    let mut tx = db.begin().await?;
-    let entry = ledger::debit(
-        &mut tx,
-        (kind, &owner),
-        Debit {
+    let who = (input.user_id.as_deref(), input.org_id.as_deref());
+    apply(db, ctx, who, &input.reason, "credits.deduct", |meta| {
+        Move::Out(Debit {
             kind: "deduct",
             amount: input.amount,
             meta: Meta {
-                reason: Some(why),
                 reference: input.reference.as_deref(),
-                actor_id: Some(&ctx.user_id),
                 idempotency_key,
+                ..meta
             },
-        },
-    )
-    .await?;
-    if !entry.replayed {
-        audit(&mut tx, ctx, "credits.deduct", (kind, &owner), &entry).await?;
-    }
-    tx.commit().await?;
-    Ok(entry)
+        })
+    })
+    .await
 }

@@ -44,6 +44,25 @@ async fn serve(url: &str, dir: &std::path::Path, port: u16) -> Child {
     panic!("the server did not start");
 }
 
+/// A cookie client signed in at `base`, and the sign-in's answer.
+async fn sign_in(base: &str, email: &str) -> (reqwest::Client, Value) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = json!({"email": email, "password": PASSWORD});
+    let me: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (client, me)
+}
+
 #[tokio::test]
 async fn a_kill_during_a_burst_of_spends_leaves_the_ledger_consistent() {
     for backend in backends() {
@@ -62,20 +81,7 @@ async fn a_kill_during_a_burst_of_spends_leaves_the_ledger_consistent() {
             .port();
         let base = format!("http://127.0.0.1:{port}");
         let mut server = serve(&url, &dir, port).await;
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let login = json!({"email": email, "password": PASSWORD});
-        let me: Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&login)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (client, me) = sign_in(&base, email).await;
         let uid = me["user"]["id"]
             .as_str()
             .or(me["id"].as_str())
@@ -133,16 +139,7 @@ async fn a_kill_during_a_burst_of_spends_leaves_the_ledger_consistent() {
         let checked = ops(&url, &dir).args(["billing", "check"]).status().unwrap();
         assert!(checked.success(), "the ledger is consistent after the kill");
         let mut server = serve(&url, &dir, port).await;
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&login)
-            .send()
-            .await
-            .unwrap();
+        let (client, _) = sign_in(&base, email).await;
         let b: Value = client
             .get(format!("{base}/api/v1/credits/balance"))
             .send()
