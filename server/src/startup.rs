@@ -125,7 +125,14 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         state.secrets.clone(),
         Duration::from_secs(1),
     ));
-    tokio::spawn(ops_billing::ledger::run_expiry(db, Duration::from_secs(60)));
+    tokio::spawn(ops_billing::ledger::run_expiry(
+        db.clone(),
+        Duration::from_secs(60),
+    ));
+    tokio::spawn(ops_billing::subscription::run_renewals(
+        db,
+        Duration::from_secs(60),
+    ));
     let router = crate::http::router(state.clone());
     Ok(Application {
         listener,

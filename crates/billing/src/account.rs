@@ -1,7 +1,7 @@
 //! Accounts: one per user and one per organisation, made on first use, and who may see them.
 
 use ops_auth::{AuthCtx, orgs};
-use ops_db::{Db, Row, Tx, new_id, now_ms};
+use ops_db::{AnyConnection, Db, Row, new_id, now_ms};
 use ops_types::{OrgRole, OwnerKind, Permission};
 
 use crate::BillingError;
@@ -86,7 +86,7 @@ pub async fn target(
 /// The owner's account, made if missing, and locked for the rest of the transaction: every
 /// move on one account runs one at a time.
 pub(crate) async fn lock(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     kind: OwnerKind,
     owner_id: &str,
 ) -> Result<Account, BillingError> {
@@ -98,7 +98,7 @@ pub(crate) async fn lock(
     .bind(kind.as_str())
     .bind(owner_id)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     // A write first: SQLite takes its write lock here, PostgreSQL locks the row.
     sqlx::query(
@@ -106,14 +106,14 @@ pub(crate) async fn lock(
     )
     .bind(kind.as_str())
     .bind(owner_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     let row = sqlx::query(
         "SELECT id, currency, paid, granted, last_seq FROM billing_accounts WHERE owner_kind = $1 AND owner_id = $2",
     )
     .bind(kind.as_str())
     .bind(owner_id)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     Ok(Account {
         id: row.try_get("id")?,

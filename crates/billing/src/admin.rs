@@ -118,6 +118,7 @@ pub async fn deduct(
         Move::Out(Debit {
             kind: "deduct",
             amount: input.amount,
+            only: None,
             meta: Meta {
                 reference: input.reference.as_deref(),
                 idempotency_key,

@@ -2,7 +2,7 @@
 
 use ops_auth::AuthError;
 use ops_db::DbError;
-use ops_types::{ApiError, ErrorCode};
+use ops_types::{ApiError, ErrorCode, Limit};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {
@@ -17,6 +17,16 @@ pub enum BillingError {
     Insufficient { needed: i64, available: i64 },
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    /// A plan refused: the service is not included, or an allowance is used up.
+    #[error("{message}")]
+    Refused {
+        code: ErrorCode,
+        message: String,
+        limit: Option<Limit>,
+        retry_after: Option<u64>,
+    },
     #[error("database: {0}")]
     Db(#[from] DbError),
 }
@@ -48,6 +58,17 @@ impl From<BillingError> for ApiError {
                 ApiError::new(ErrorCode::InsufficientCredits, e.to_string())
             }
             BillingError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            BillingError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
+            BillingError::Refused {
+                code,
+                message,
+                limit,
+                retry_after,
+            } => ApiError {
+                limit: limit.map(Box::new),
+                retry_after,
+                ..ApiError::new(code, message)
+            },
         }
     }
 }

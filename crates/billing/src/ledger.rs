@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use ops_db::{Db, Row, Tx, new_id, now_ms};
+use ops_db::{AnyConnection, Db, Row, new_id, now_ms};
 use ops_types::{CreditBucket, LedgerEntry, MAX_AMOUNT, OwnerKind};
 use sha2::{Digest, Sha256};
 
@@ -39,6 +39,8 @@ pub struct Credit<'a> {
 pub struct Debit<'a> {
     pub kind: &'static str,
     pub amount: i64,
+    /// Draw only from this bucket (a plan's price from bought credits only, say).
+    pub only: Option<CreditBucket>,
     pub meta: Meta<'a>,
 }
 
@@ -72,7 +74,7 @@ fn fingerprint(parts: &[&str]) -> String {
 /// The entry a key already made on this account, if the request is the same; an error if the
 /// key was used for something else.
 async fn replay(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     acct: &Account,
     key: Option<&str>,
     hash: &str,
@@ -83,7 +85,7 @@ async fn replay(
     )
     .bind(&acct.id)
     .bind(key)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let first: Option<String> = row.try_get("request_hash")?;
@@ -101,7 +103,7 @@ async fn replay(
 
 /// Appends an entry and updates the account's cached balances. Returns the entry's id.
 async fn append(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     acct: &mut Account,
     kind: &str,
     (paid_delta, granted_delta): (i64, i64),
@@ -136,14 +138,14 @@ async fn append(
     .bind(hash)
     .bind(meta.actor_id)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE billing_accounts SET paid = $2, granted = $3, last_seq = $4 WHERE id = $1")
         .bind(&acct.id)
         .bind(paid)
         .bind(granted)
         .bind(seq)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     acct.paid = paid;
     acct.granted = granted;
@@ -161,7 +163,7 @@ struct Lot {
 /// The open lots in spending order: lower priority first, then the soonest to expire, then the
 /// oldest. `due`: those expired by `now` instead of those still valid.
 async fn open_lots(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     account_id: &str,
     now: i64,
     due: bool,
@@ -177,7 +179,7 @@ async fn open_lots(
     ))
     .bind(account_id)
     .bind(now)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     rows.iter()
         .map(|r| {
@@ -191,18 +193,22 @@ async fn open_lots(
 }
 
 /// Takes `(lot, amount)` draws out of their lots and records them against `entry_id`.
-async fn draw(tx: &mut Tx, entry_id: &str, draws: &[(&Lot, i64)]) -> Result<(), BillingError> {
+async fn draw(
+    tx: &mut AnyConnection,
+    entry_id: &str,
+    draws: &[(&Lot, i64)],
+) -> Result<(), BillingError> {
     for (lot, amount) in draws {
         sqlx::query("UPDATE credit_lots SET remaining = remaining - $2 WHERE id = $1")
             .bind(&lot.id)
             .bind(amount)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         sqlx::query("INSERT INTO ledger_draws (entry_id, lot_id, amount) VALUES ($1, $2, $3)")
             .bind(entry_id)
             .bind(&lot.id)
             .bind(amount)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())
@@ -220,7 +226,11 @@ fn deltas(draws: &[(&Lot, i64)]) -> (i64, i64) {
 }
 
 /// Writes off what is left of the account's expired lots, as one `expiry` entry.
-async fn settle_expired(tx: &mut Tx, acct: &mut Account, now: i64) -> Result<(), BillingError> {
+async fn settle_expired(
+    tx: &mut AnyConnection,
+    acct: &mut Account,
+    now: i64,
+) -> Result<(), BillingError> {
     let lots = open_lots(tx, &acct.id, now, true).await?;
     if lots.is_empty() {
         return Ok(());
@@ -236,7 +246,7 @@ async fn settle_expired(tx: &mut Tx, acct: &mut Account, now: i64) -> Result<(),
 
 /// Credits `c.amount` into the owner's account as a new lot.
 pub async fn credit(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     owner: (OwnerKind, &str),
     c: Credit<'_>,
 ) -> Result<LedgerEntry, BillingError> {
@@ -282,15 +292,19 @@ pub async fn credit(
     .bind(c.priority.unwrap_or_else(|| c.bucket.default_priority()))
     .bind(c.expires_at)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     query::entry(tx, &id).await
+}
+
+fn only_str(b: Option<CreditBucket>) -> &'static str {
+    b.map_or("", CreditBucket::as_str)
 }
 
 /// Debits `d.amount` from the owner's account, or refuses with
 /// [`BillingError::Insufficient`] and moves nothing. Never overdraws.
 pub async fn debit(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     owner: (OwnerKind, &str),
     d: Debit<'_>,
 ) -> Result<LedgerEntry, BillingError> {
@@ -301,6 +315,7 @@ pub async fn debit(
     let hash = fingerprint(&[
         d.kind,
         &d.amount.to_string(),
+        only_str(d.only),
         d.meta.reason.unwrap_or(""),
         d.meta.reference.unwrap_or(""),
     ]);
@@ -309,6 +324,11 @@ pub async fn debit(
     }
     settle_expired(tx, &mut acct, now).await?;
     let lots = open_lots(tx, &acct.id, now, false).await?;
+    let only = d.only.map(CreditBucket::as_str);
+    let lots: Vec<Lot> = lots
+        .into_iter()
+        .filter(|l| only.is_none_or(|b| l.bucket == b))
+        .collect();
     let mut left = d.amount;
     let mut draws = Vec::new();
     for lot in &lots {

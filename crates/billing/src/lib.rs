@@ -5,11 +5,16 @@
 //! spends never overdraw, and takes an optional idempotency key, so a retried request never
 //! moves money twice.
 
+pub mod access;
 pub mod account;
 pub mod admin;
 pub mod check;
 mod error;
 pub mod ledger;
+pub mod period;
+pub mod plans;
 pub mod query;
+pub mod subscription;
+pub mod usage;
 
 pub use error::BillingError;

@@ -33,6 +33,11 @@ pub enum ErrorCode {
     EmailUnverified,
     /// Not enough credits for what was asked; the message names the amounts.
     InsufficientCredits,
+    /// The plan does not include this service or feature; `limit` may say more.
+    PlanRequired,
+    /// A plan's allowance for the period is used up; `limit` says which, how much was used and
+    /// when it resets.
+    QuotaExceeded,
     /// Something failed on our side; details are in the log under the request id.
     Internal,
     Unavailable,
@@ -51,8 +56,8 @@ impl ErrorCode {
             | ErrorCode::EmailUnverified => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
-            ErrorCode::InsufficientCredits => 402,
-            ErrorCode::RateLimited => 429,
+            ErrorCode::InsufficientCredits | ErrorCode::PlanRequired => 402,
+            ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
         }
@@ -73,6 +78,8 @@ impl ErrorCode {
             ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::EmailUnverified => "email_unverified",
             ErrorCode::InsufficientCredits => "insufficient_credits",
+            ErrorCode::PlanRequired => "plan_required",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }
@@ -93,6 +100,9 @@ pub struct ApiError {
     /// Seconds to wait, for `rate_limited`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// For refusals by a plan: the allowance that fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<Box<crate::Limit>>,
 }
 
 impl ApiError {
@@ -103,6 +113,7 @@ impl ApiError {
             field: None,
             request_id: None,
             retry_after: None,
+            limit: None,
         }
     }
 

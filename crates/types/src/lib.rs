@@ -15,6 +15,7 @@ mod mfa;
 mod money;
 mod org;
 mod password;
+mod plans;
 mod role;
 mod sso;
 mod time;
@@ -29,11 +30,12 @@ pub use import::*;
 pub use mail::*;
 pub use metrics::*;
 pub use mfa::*;
-pub use money::{MAX_AMOUNT, MICROS, format_amount, parse_amount};
+pub use money::{MAX_AMOUNT, MICROS, decimal_amount, format_amount, parse_amount};
 pub use org::*;
 pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,
 };
+pub use plans::*;
 pub use role::{Permission, Role};
 pub use sso::*;
-pub use time::{civil_from_days, date_of_day, date_of_ms, day_of_date};
+pub use time::{civil_from_days, date_of_day, date_of_ms, date_time_of_ms, day_of_date};

@@ -35,6 +35,13 @@ pub fn parse_amount(s: &str) -> Result<i64, String> {
     Ok(total)
 }
 
+/// `12_500_000` → `"12.500000"`: every digit, no symbol (for CSV and machines).
+pub fn decimal_amount(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let m = micros.unsigned_abs();
+    format!("{sign}{}.{:06}", m / MICROS as u64, m % MICROS as u64)
+}
+
 /// `12_500_000` → `"$12.50"`; sub-cent amounts keep their digits (`"$0.000125"`).
 pub fn format_amount(micros: i64, currency: &str) -> String {
     let sign = if micros < 0 { "-" } else { "" };

@@ -45,6 +45,18 @@ pub fn date_of_ms(ms: i64) -> String {
     date_of_day(ms.div_euclid(86_400_000))
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` of a unix-millisecond instant (UTC).
+pub fn date_time_of_ms(ms: i64) -> String {
+    let secs = ms.rem_euclid(86_400_000) / 1000;
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        date_of_ms(ms),
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +64,7 @@ mod tests {
     #[test]
     fn known_days() {
         assert_eq!(date_of_day(0), "1970-01-01");
+        assert_eq!(date_time_of_ms(86_399_000), "1970-01-01T23:59:59Z");
         assert_eq!(date_of_day(-1), "1969-12-31");
         assert_eq!(date_of_day(11_016), "2000-02-29");
         assert_eq!(day_of_date("2000-02-29"), Some(11_016));

@@ -201,6 +201,32 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::credits::deduct))
         .routes(routes!(v1::credits::ledger_check))
         .routes(routes!(v1::credits::accounts))
+        .routes(routes!(
+            v1::subscriptions::list_plans,
+            v1::subscriptions::create_plan
+        ))
+        .routes(routes!(
+            v1::subscriptions::get_plan,
+            v1::subscriptions::update_plan,
+            v1::subscriptions::delete_plan
+        ))
+        .routes(routes!(v1::subscriptions::services))
+        .routes(routes!(v1::subscriptions::current))
+        .routes(routes!(v1::subscriptions::my_access))
+        .routes(routes!(v1::subscriptions::check_access))
+        .routes(routes!(v1::subscriptions::preview_change))
+        .routes(routes!(v1::subscriptions::change))
+        .routes(routes!(v1::subscriptions::upgrade))
+        .routes(routes!(v1::subscriptions::downgrade))
+        .routes(routes!(v1::subscriptions::cancel))
+        .routes(routes!(v1::subscriptions::reactivate))
+        .routes(routes!(v1::subscriptions::history))
+        .routes(routes!(v1::usage::log))
+        .routes(routes!(v1::usage::current))
+        .routes(routes!(v1::usage::by_service))
+        .routes(routes!(v1::usage::limits))
+        .routes(routes!(v1::usage::history))
+        .routes(routes!(v1::usage::export))
         // infrastructure
         .routes(routes!(health::get))
         .split_for_parts();

@@ -26,5 +26,6 @@ mod sessions;
 mod smtp;
 mod sso;
 mod sso_providers;
+mod subscriptions;
 mod system;
 mod tiers;

@@ -49,5 +49,31 @@ pub(crate) async fn set(tx: &mut Tx, user: &User, code: &str) -> Result<bool, Au
         .bind(now_ms())
         .execute(&mut **tx)
         .await?;
+    // An administrator's assignment: the subscription moves now, free of charge, and what was
+    // scheduled (a cancellation, a downgrade) is dropped. Periods and renewal stay as they are.
+    let moved = sqlx::query(
+        "UPDATE subscriptions SET plan_code = $2, status = CASE WHEN status = 'suspended' THEN status ELSE 'active' END, \
+         trial_end = NULL, cancel_at_period_end = 0, next_plan_code = NULL, next_interval = NULL, \
+         past_due_since = NULL, updated_at = $3 WHERE owner_kind = 'user' AND owner_id = $1",
+    )
+    .bind(&user.id)
+    .bind(code)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if moved == 1 {
+        sqlx::query(
+            "INSERT INTO subscription_events (id, subscription_id, kind, from_plan, to_plan, amount, created_at) \
+             SELECT $1, id, 'assigned', $2, $3, 0, $4 FROM subscriptions WHERE owner_kind = 'user' AND owner_id = $5",
+        )
+        .bind(ops_db::new_id())
+        .bind(&user.tier)
+        .bind(code)
+        .bind(now_ms())
+        .bind(&user.id)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(true)
 }

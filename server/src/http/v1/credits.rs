@@ -17,7 +17,7 @@ use crate::http::json::ApiJson;
 use crate::http::query::ApiQuery;
 use crate::state::AppState;
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, HttpError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, HttpError> {
     headers
         .get("idempotency-key")
         .map(|v| {

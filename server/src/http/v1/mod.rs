@@ -13,4 +13,6 @@ pub mod profile;
 pub mod sessions;
 pub mod setup;
 pub mod sso;
+pub mod subscriptions;
 pub mod system;
+pub mod usage;

@@ -1,0 +1,235 @@
+//! The renewal job: at a period's end a subscription moves to its next period (on the plan a
+//! downgrade scheduled, or the free plan after a cancellation), paying the price from bought
+//! credits and granting the plan's included credits. A trial that cannot be paid ends on the
+//! free plan; a renewal that cannot be paid leaves the plan overdue (the free plan's
+//! entitlements apply) and is tried again each run, for seven days, then ends.
+//!
+//! Each subscription is renewed under its row lock and only while its period has ended, and the
+//! payment carries a key made of the subscription and the period: several replicas running the
+//! job at once renew each subscription once.
+
+use std::time::Duration;
+
+use ops_db::{AnyConnection, Db, Row, now_ms};
+use ops_types::{CreditBucket, Interval, OwnerKind};
+
+use super::{Sub, allowance, event, lock, save};
+use crate::ledger::{self, Debit, Meta};
+use crate::{BillingError, period, plans};
+
+const DAY_MS: i64 = 86_400_000;
+/// How long an unpaid renewal is retried before the plan ends.
+pub const GRACE_MS: i64 = 7 * DAY_MS;
+
+/// Moves the subscription to the free plan from `now`.
+async fn to_free(
+    conn: &mut AnyConnection,
+    s: &mut Sub,
+    now: i64,
+    detail: &str,
+) -> Result<(), BillingError> {
+    let free = plans::load(conn, plans::FREE).await?;
+    let from = s.plan_code.clone();
+    s.plan_code = free.code.clone();
+    s.interval = Interval::Month;
+    s.status = "active".into();
+    s.anchor_at = now;
+    s.period_start = now;
+    s.period_end = period::add_months(now, 1);
+    s.trial_end = None;
+    s.past_due_since = None;
+    s.cancel_at_period_end = false;
+    s.next_plan = None;
+    s.next_interval = None;
+    save(conn, s).await?;
+    let codes = (Some(from.as_str()), Some(plans::FREE));
+    event(conn, &s.id, "ended", codes, 0, Some(detail), None).await?;
+    let span = (s.period_start, s.period_end);
+    allowance(conn, s.owner(), &free, free.included_credits, span, &s.id).await
+}
+
+/// Renews `s` (locked by the caller) if its period has ended. Returns whether it moved on.
+pub(super) async fn renew(
+    conn: &mut AnyConnection,
+    s: &mut Sub,
+    now: i64,
+    retry: bool,
+) -> Result<bool, BillingError> {
+    if s.status == "suspended" || (s.period_end > now && !(retry && s.status == "past_due")) {
+        return Ok(false);
+    }
+    let (code, mut interval) = if s.cancel_at_period_end {
+        (plans::FREE.to_string(), Interval::Month)
+    } else {
+        (
+            s.next_plan.clone().unwrap_or_else(|| s.plan_code.clone()),
+            s.next_interval.unwrap_or(s.interval),
+        )
+    };
+    let plan = plans::load(conn, &code).await?;
+    let price = match plans::price(&plan, interval) {
+        Some(p) => p,
+        None => {
+            // No longer sold at this interval: monthly.
+            interval = Interval::Month;
+            plan.price_monthly
+        }
+    };
+    let (start, end) = period::containing(s.anchor_at, interval.months(), now);
+    if price > 0 {
+        let reason = format!("{} plan, {}ly", plan.name, interval.as_str());
+        let key = format!("renew:{}:{start}", s.id);
+        let paid = ledger::debit(
+            conn,
+            s.owner(),
+            Debit {
+                kind: "subscription",
+                amount: price,
+                only: Some(CreditBucket::Paid),
+                meta: Meta {
+                    reason: Some(&reason),
+                    reference: Some(&s.id),
+                    idempotency_key: Some(&key),
+                    ..Meta::default()
+                },
+            },
+        )
+        .await;
+        match paid {
+            Ok(_) => {}
+            Err(BillingError::Insufficient { .. }) => {
+                return unpaid(conn, s, now, price).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let from = s.plan_code.clone();
+    let kind = if s.status == "trialing" {
+        "trial_converted"
+    } else if s.cancel_at_period_end {
+        "ended"
+    } else if code != from {
+        "downgrade"
+    } else {
+        "renewed"
+    };
+    s.plan_code = plan.code.clone();
+    s.interval = interval;
+    s.status = "active".into();
+    s.period_start = start;
+    s.period_end = end;
+    s.trial_end = None;
+    s.cancel_at_period_end = false;
+    s.next_plan = None;
+    s.next_interval = None;
+    s.past_due_since = None;
+    save(conn, s).await?;
+    if price > 0 || kind != "renewed" {
+        let codes = (Some(from.as_str()), Some(plan.code.as_str()));
+        event(conn, &s.id, kind, codes, price, None, None).await?;
+    }
+    allowance(
+        conn,
+        s.owner(),
+        &plan,
+        plan.included_credits,
+        (start, end),
+        &s.id,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// A renewal that could not be paid.
+async fn unpaid(
+    conn: &mut AnyConnection,
+    s: &mut Sub,
+    now: i64,
+    price: i64,
+) -> Result<bool, BillingError> {
+    let code = Some(s.plan_code.as_str());
+    if s.status == "trialing" {
+        event(
+            conn,
+            &s.id,
+            "payment_failed",
+            (code, code),
+            price,
+            None,
+            None,
+        )
+        .await?;
+        to_free(
+            conn,
+            s,
+            now,
+            "the trial ended and the first period could not be paid",
+        )
+        .await?;
+        return Ok(true);
+    }
+    match s.past_due_since {
+        None => {
+            s.status = "past_due".into();
+            s.past_due_since = Some(now);
+            save(conn, s).await?;
+            let detail = "not enough bought credits; retried until paid, for 7 days";
+            event(
+                conn,
+                &s.id,
+                "payment_failed",
+                (code, code),
+                price,
+                Some(detail),
+                None,
+            )
+            .await?;
+            Ok(false)
+        }
+        Some(since) if now - since >= GRACE_MS => {
+            to_free(conn, s, now, "unpaid for 7 days").await?;
+            Ok(true)
+        }
+        Some(_) => Ok(false),
+    }
+}
+
+/// Renews every subscription whose period has ended (a batch of 500 per run). Returns how
+/// many moved on.
+pub async fn renew_due(db: &Db) -> Result<usize, BillingError> {
+    let now = now_ms();
+    let due = sqlx::query(
+        "SELECT owner_kind, owner_id FROM subscriptions \
+         WHERE period_end <= $1 AND status IN ('active', 'trialing', 'past_due') \
+         ORDER BY period_end LIMIT 500",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let mut moved = 0;
+    for r in &due {
+        let kind = if r.try_get::<String, _>("owner_kind")? == "org" {
+            OwnerKind::Org
+        } else {
+            OwnerKind::User
+        };
+        let owner: String = r.try_get("owner_id")?;
+        let mut tx = db.begin().await?;
+        let mut s = lock(&mut tx, kind, &owner).await?;
+        if renew(&mut tx, &mut s, now_ms(), false).await? {
+            moved += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(moved)
+}
+
+/// The scheduled job: [`renew_due`] every `every`, forever.
+pub async fn run_renewals(db: Db, every: Duration) {
+    loop {
+        if let Err(e) = renew_due(&db).await {
+            tracing::warn!(error = %e, "subscription renewals");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
