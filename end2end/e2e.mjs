@@ -284,6 +284,62 @@ try {
     await page.getByTestId('ledger-result').getByText('Consistent').waitFor();
   });
 
+  await step('plans: the administrator edits a plan; a trial, then an upgrade with its proration preview; usage and limits', async () => {
+    await navTo(page, 'Plans');
+    await page.click('[data-testid=plan-edit-starter]');
+    await page.fill('[data-testid=plan-monthly]', '20');
+    await page.click('[data-testid=plan-save]');
+    await page.getByTestId('plan-row-starter').getByText('$20.00').waitFor();
+    await navTo(page, 'Plan');
+    await page.locator('[data-testid=current-plan][data-plan=free]').waitFor();
+    await page.getByTestId('plan-starter').getByText('$20.00 a month').waitFor();
+    await page.click('[data-testid=choose-starter]');
+    await page.locator('[data-testid=plan-preview][data-kind=trial]').waitFor();
+    await page.click('[data-testid=preview-confirm]');
+    await page.locator('[data-testid=current-plan][data-status=trialing]').waitFor();
+    // Upgrading needs bought credits: the preview says so and will not confirm.
+    await page.click('[data-testid=choose-professional]');
+    await page.getByTestId('preview-short').waitFor();
+    expect(await page.getByTestId('preview-confirm').isDisabled(), 'confirm waits for credits');
+    await navTo(page, 'Users');
+    await page.getByTestId('user-table').locator('tr', { hasText: ADMIN.email }).getByRole('link').first().click();
+    await page.waitForURL(/\/admin\/users\/[0-9a-f-]+$/);
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+    await page.fill('[data-testid=credit-amount]', '600');
+    await page.selectOption('[data-testid=credit-bucket]', 'paid');
+    await page.fill('[data-testid=credit-reason]', 'card payment');
+    await page.click('[data-testid=credit-submit]');
+    await page.getByTestId('credit-paid').getByText('$600.00').waitFor();
+    await navTo(page, 'Plan');
+    await page.click('[data-testid=choose-professional]');
+    await page.locator('[data-testid=plan-preview][data-kind=upgrade]').waitFor();
+    await page.getByTestId('preview-total').getByText('$49.00').waitFor();
+    await page.click('[data-testid=preview-confirm]');
+    await page.locator('[data-testid=current-plan][data-plan=professional][data-status=active]').waitFor();
+    // Monthly to yearly: the unused month is credited against the year.
+    await page.click('[data-testid=interval-year]');
+    await page.click('[data-testid=choose-professional]');
+    const preview = page.locator('[data-testid=plan-preview][data-kind=upgrade]');
+    await preview.getByText('Unused time on Professional').waitFor();
+    const total = await page.getByTestId('preview-total').innerText();
+    const dollars = Number(total.replace(/[^0-9.]/g, ''));
+    expect(dollars > 440 && dollars < 442, `the year less the unused month: ${total}`);
+    await page.click('[data-testid=preview-confirm]');
+    await page.getByTestId('current-plan').getByText('$490.00 a year').waitFor();
+    const kinds = await page.getByTestId('plan-history').locator('tbody tr').evaluateAll(rows => rows.map(r => r.dataset.kind));
+    expect(kinds.slice(0, 3).join() === 'upgrade,upgrade,trial_started', `history: ${kinds}`);
+    await navTo(page, 'Credits');
+    const left = 551_000_000 - Math.round(dollars * 1e6);
+    let frac = String(left % 1_000_000).padStart(6, '0');
+    while (frac.length > 2 && frac.endsWith('0')) frac = frac.slice(0, -1);
+    await page.getByTestId('credit-paid').getByText(`$${Math.floor(left / 1e6)}.${frac}`).waitFor();
+    await navTo(page, 'Usage');
+    await page.getByTestId('usage-resets').getByText(/Resets in \d+ days/).waitFor();
+    await page.getByTestId('limit-requests').getByText('0 of 250000').waitFor();
+    await page.getByTestId('usage-empty').waitFor();
+    await page.getByTestId('usage-requests-chart').locator('canvas').waitFor();
+  });
+
   await step('admin creates, finds, suspends and deletes a user', async () => {
     await navTo(page, 'Users');
     await page.getByTestId('signups-per-day').locator('canvas').waitFor();

@@ -65,13 +65,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/organizations") view={Lazy::<Orgs>::new()} />
                     <Route path=path!("account/inbox") view={Lazy::<Inbox>::new()} />
                     <Route path=path!("account/credits") view={Lazy::<Credits>::new()} />
+                    <Route path=path!("account/plan") view={Lazy::<AccountPlan>::new()} />
+                    <Route path=path!("account/usage") view={Lazy::<Usage>::new()} />
                     <Route path=path!("org/:id") view={Lazy::<Org>::new()} />
                     <Route path=path!("org/:id/credits") view={Lazy::<OrgCredits>::new()} />
+                    <Route path=path!("org/:id/plan") view={Lazy::<OrgPlan>::new()} />
                     <Route path=path!("admin/organizations") view={Lazy::<AllOrgs>::new()} />
                     <Route path=path!("admin/users") view={Lazy::<Users>::new()} />
                     <Route path=path!("admin/users/:id") view={Lazy::<UserDetail>::new()} />
                     <Route path=path!("admin/audit") view={Lazy::<Audit>::new()} />
                     <Route path=path!("admin/settings") view={Lazy::<Settings>::new()} />
+                    <Route path=path!("admin/plans") view={Lazy::<Plans>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

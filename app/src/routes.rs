@@ -12,16 +12,18 @@ use leptos_router::LazyRoute;
 use crate::components::shell::Shell;
 use crate::pages::account::{
     api_keys::ApiKeysPage, credits::CreditsPage, inbox::InboxPage,
-    notifications::NotificationsPage, orgs::OrgsPage, profile::ProfilePage, security::SecurityPage,
+    notifications::NotificationsPage, orgs::OrgsPage, plan::PlanPage, profile::ProfilePage,
+    security::SecurityPage, usage::UsagePage,
 };
 use crate::pages::admin::{
-    audit::AuditPage, orgs::AllOrgsPage, settings::SettingsPage, user_detail::UserDetailPage,
-    users::UsersPage,
+    audit::AuditPage, orgs::AllOrgsPage, plans::PlansPage, settings::SettingsPage,
+    user_detail::UserDetailPage, users::UsersPage,
 };
 use crate::pages::{
     dashboard::DashboardPage, forgot_password::ForgotPasswordPage, invite::InvitePage,
-    login_mfa::LoginMfaPage, org::OrgPage, org::credits::OrgCreditsPage, register::RegisterPage,
-    reset_password::ResetPasswordPage, setup::SetupPage, verify_email::VerifyEmailPage,
+    login_mfa::LoginMfaPage, org::OrgPage, org::credits::OrgCreditsPage, org::plan::OrgPlanPage,
+    register::RegisterPage, reset_password::ResetPasswordPage, setup::SetupPage,
+    verify_email::VerifyEmailPage,
 };
 
 /// `area!(name, preload_name: Route => Page, …)` puts the pages of one area of the app behind a single split
@@ -79,10 +81,13 @@ area! { account_pages, __preload_account_pages:
     Orgs => OrgsPage,
     Inbox => InboxPage,
     Credits => CreditsPage,
+    AccountPlan => PlanPage,
+    Usage => UsagePage,
 }
 area! { org_pages, __preload_org_pages:
     Org => OrgPage,
     OrgCredits => OrgCreditsPage,
+    OrgPlan => OrgPlanPage,
 }
 area! { admin_pages, __preload_admin_pages:
     AllOrgs => AllOrgsPage,
@@ -90,4 +95,5 @@ area! { admin_pages, __preload_admin_pages:
     UserDetail => UserDetailPage,
     Audit => AuditPage,
     Settings => SettingsPage,
+    Plans => PlansPage,
 }

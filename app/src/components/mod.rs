@@ -5,4 +5,6 @@ pub mod chart;
 pub mod credits;
 pub mod format;
 pub mod pager;
+pub mod plan;
 pub mod shell;
+pub mod usage;

@@ -69,6 +69,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
     let users = user.role.has(Permission::UsersRead);
     let audit = user.role.has(Permission::AuditRead);
     let settings = user.role.has(Permission::SettingsManage);
+    let billing = user.role.has(Permission::BillingManage);
     view! {
         <aside class="sidebar">
             <a class="brand" href="/">"Ops-Center"</a>
@@ -80,12 +81,16 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/account/security" on:click=pick.clone()>"Security"</A>
                 <A href="/account/notifications" on:click=pick.clone()>"Notifications"</A>
                 <A href="/account/api-keys" on:click=pick.clone()>"API keys"</A>
-                <A href="/account/credits" on:click=pick.clone()>"Credits"</A>
                 <A href="/account/organizations" on:click=pick.clone()>"Organisations"</A>
-                {(users || audit || settings).then(|| view! { <p class="nav-heading">"Administration"</p> })}
+                <p class="nav-heading">"Billing"</p>
+                <A href="/account/plan" on:click=pick.clone()>"Plan"</A>
+                <A href="/account/usage" on:click=pick.clone()>"Usage"</A>
+                <A href="/account/credits" on:click=pick.clone()>"Credits"</A>
+                {(users || audit || settings || billing).then(|| view! { <p class="nav-heading">"Administration"</p> })}
                 {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}
                 {users.then(|| view! { <A href="/admin/organizations" on:click=pick.clone()>"Organisations"</A> })}
                 {audit.then(|| view! { <A href="/admin/audit" on:click=pick.clone()>"Audit log"</A> })}
+                {billing.then(|| view! { <A href="/admin/plans" on:click=pick.clone()>"Plans"</A> })}
                 {settings.then(|| view! { <A href="/admin/settings" on:click=pick.clone()>"Settings"</A> })}
                 <p class="nav-heading">"Developers"</p>
                 <a href="/api/docs" rel="external">"API reference"</a>

@@ -10,6 +10,7 @@ pub mod billing;
 pub mod mail;
 pub mod mfa;
 pub mod org;
+pub mod plans;
 pub mod sso;
 pub mod system;
 
@@ -119,6 +120,17 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/deduct_credits", Some("billing_manage")),
     ("/api/ui/check_ledger", Some("billing_manage")),
     ("/api/ui/credit_accounts", Some("billing_manage")),
+    ("/api/ui/list_plans", Some("account_read")),
+    ("/api/ui/save_plan", Some("billing_manage")),
+    ("/api/ui/remove_plan", Some("billing_manage")),
+    ("/api/ui/get_subscription", Some("account_read")),
+    ("/api/ui/subscription_history", Some("account_read")),
+    ("/api/ui/preview_plan_change", Some("account_read")),
+    ("/api/ui/change_plan", Some("account_write")),
+    ("/api/ui/cancel_subscription", Some("account_write")),
+    ("/api/ui/reactivate_subscription", Some("account_write")),
+    ("/api/ui/get_usage", Some("account_read")),
+    ("/api/ui/usage_days", Some("account_read")),
     ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod period;
 pub mod plans;
 pub mod query;
+pub mod revenue;
 pub mod subscription;
 pub mod usage;
 

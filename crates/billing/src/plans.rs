@@ -55,12 +55,13 @@ pub fn price(plan: &Plan, interval: Interval) -> Option<i64> {
     }
 }
 
-/// A year's worth at `interval`'s price: how plans compare (higher: an upgrade).
-pub fn yearly_value(plan: &Plan, interval: Interval) -> i64 {
-    let p = price(plan, interval).unwrap_or(0);
-    match interval {
-        Interval::Month => p.saturating_mul(12),
-        Interval::Year => p,
+/// Where a plan ranks: a year at its monthly price (or its yearly price when it is only sold
+/// yearly). Higher ranks are upgrades, whatever the interval each is billed at.
+pub fn rank(plan: &Plan) -> i64 {
+    if plan.price_monthly > 0 {
+        plan.price_monthly.saturating_mul(12)
+    } else {
+        plan.price_yearly
     }
 }
 

@@ -16,6 +16,7 @@ mod money;
 mod org;
 mod password;
 mod plans;
+mod plans_text;
 mod role;
 mod sso;
 mod time;
@@ -36,6 +37,7 @@ pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,
 };
 pub use plans::*;
+pub use plans_text::{limit_label, limit_value, price_label, status_label};
 pub use role::{Permission, Role};
 pub use sso::*;
 pub use time::{civil_from_days, date_of_day, date_of_ms, date_time_of_ms, day_of_date};

@@ -336,3 +336,106 @@ pub struct UsageQuery {
     pub days: Option<i64>,
     pub service: Option<String>,
 }
+
+/// `GET /api/v1/admin/subscriptions/list`: filters and page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+pub struct AdminSubscriptionQuery {
+    /// Part of the owner's e-mail or name.
+    pub q: Option<String>,
+    pub plan: Option<String>,
+    /// `trialing`, `active`, `past_due`, `suspended`, or `cancelling`.
+    pub status: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// A subscription as the administrators' list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminSubscription {
+    pub id: String,
+    pub owner_kind: OwnerKind,
+    pub owner_id: String,
+    /// The user's e-mail or the organisation's name.
+    pub owner_name: String,
+    pub plan: String,
+    pub interval: Interval,
+    pub status: String,
+    pub period_end: i64,
+    pub cancel_at_period_end: bool,
+    pub next_plan: Option<String>,
+    /// What it brings in a month (a yearly price over 12); 0 on trial or when overdue.
+    pub mrr: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminSubscriptionPage {
+    pub items: Vec<AdminSubscription>,
+    pub total: i64,
+}
+
+/// `GET /api/v1/admin/subscriptions/{id}`: one subscription in full.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminSubscriptionDetail {
+    pub owner_name: String,
+    pub subscription: Subscription,
+    pub history: Vec<SubscriptionEvent>,
+}
+
+/// `POST /api/v1/admin/subscriptions/{id}/suspend` and the other administrator actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AdminAction {
+    /// Why: kept in the history and the audit log.
+    pub reason: String,
+}
+
+/// `GET /api/v1/admin/subscriptions/analytics/overview`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevenueOverview {
+    pub currency: String,
+    /// Monthly recurring revenue: paying subscriptions' monthly-equivalent prices.
+    pub mrr: i64,
+    pub arr: i64,
+    /// MRR per paying subscription.
+    pub arpu: i64,
+    pub paying: i64,
+    pub trialing: i64,
+    pub past_due: i64,
+    pub cancelling: i64,
+    /// Credits held by all accounts: what is owed (paid) and promised (granted).
+    pub liability_paid: i64,
+    pub liability_granted: i64,
+    pub by_plan: Vec<PlanRevenue>,
+    /// The last 12 months, oldest first.
+    pub months: Vec<MonthRevenue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PlanRevenue {
+    pub plan: String,
+    pub name: String,
+    pub subscribers: i64,
+    pub paying: i64,
+    pub mrr: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthRevenue {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Collected for subscriptions (net of proration credits).
+    pub revenue: i64,
+    /// Accounts that moved from free to a paid plan or a trial.
+    pub new: i64,
+    /// Accounts whose paid plan ended.
+    pub churned: i64,
+}

@@ -192,7 +192,19 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
     let json = match path {
         "/api/ui/save_notifications" => r#"{"input":{"webhook_url":null,"prefs":[]}}"#,
         "/api/ui/list_users" => r#"{"query":{}}"#,
-        "/api/ui/credit_balance" | "/api/ui/credit_history" => r#"{"query":{}}"#,
+        "/api/ui/credit_balance"
+        | "/api/ui/credit_history"
+        | "/api/ui/get_subscription"
+        | "/api/ui/subscription_history"
+        | "/api/ui/reactivate_subscription"
+        | "/api/ui/get_usage"
+        | "/api/ui/usage_days" => r#"{"query":{}}"#,
+        "/api/ui/save_plan" => {
+            r#"{"plan":{"code":"walk","name":"Walk","description":"","position":9,"currency":"USD","price_monthly":0,"price_yearly":0,"trial_days":0,"included_credits":0,"request_limit":null,"rate_limit_rpm":null,"overage":"block","services":[],"features":[],"model_groups":[],"public":false},"create":false}"#
+        }
+        "/api/ui/preview_plan_change" => r#"{"input":{"plan":"free"}}"#,
+        "/api/ui/change_plan" => r#"{"input":{"plan":"free"},"key":""}"#,
+        "/api/ui/cancel_subscription" => r#"{"input":{}}"#,
         "/api/ui/grant_credits" => {
             r#"{"input":{"user_id":"nobody","amount":1,"reason":"walk"},"key":""}"#
         }
@@ -276,6 +288,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         }
         "/api/ui/change_password" => "input[current_password]=x&input[new_password]=y",
         "/api/ui/create_org" => "name=Walk",
+        "/api/ui/remove_plan" => "code=nope",
         "/api/ui/all_orgs" => "q=",
         "/api/ui/set_org_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
         "/api/ui/delete_org" => "id=00000000-0000-7000-8000-000000000000&confirm=walk",

@@ -4,6 +4,7 @@ pub mod audit;
 mod ledger;
 mod mfa_policy;
 pub mod orgs;
+pub mod plans;
 mod roles;
 pub mod settings;
 mod sso;

@@ -5,6 +5,7 @@
 pub mod credits;
 mod invites;
 mod members;
+pub mod plan;
 mod settings;
 
 use leptos::prelude::*;
@@ -105,6 +106,7 @@ pub fn OrgPage() -> impl IntoView {
                                 </h1>
                                 <div class="actions">
                                     {(p.own || o.my_role == Some(OrgRole::BillingAdmin)).then(|| view! {
+                                        <a class="button secondary" data-testid="org-plan" href=format!("/org/{}/plan", o.id)>"Plan"</a>
                                         <a class="button secondary" data-testid="org-credits" href=format!("/org/{}/credits", o.id)>"Credits"</a>
                                     })}
                                     <span class="badge">{o.my_role.map(|r| r.label()).unwrap_or("platform administrator")}</span>

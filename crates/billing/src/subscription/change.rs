@@ -78,7 +78,13 @@ fn compute(
         });
         return Ok(preview);
     }
-    let up = plans::yearly_value(to, interval) >= plans::yearly_value(from, s.interval);
+    // A better plan, or the same one billed yearly instead of monthly, applies now; a lesser
+    // plan, or going back to monthly billing, at the period's end.
+    let up = if to.code == from.code {
+        interval == Interval::Year
+    } else {
+        plans::rank(to) >= plans::rank(from)
+    };
     if !s.paying() && to_price == 0 {
         // Leaving a trial or an overdue plan for a free one: now, nothing to pay.
         preview.kind = "switch".into();
@@ -563,6 +569,20 @@ mod tests {
             500 * M - period::prorate(20 * M, 20 * DAY_MS, 30 * DAY_MS)
         );
         assert_eq!(p.period_end, period::add_months(10 * DAY_MS, 12));
+    }
+
+    #[test]
+    fn yearly_billing_of_the_same_plan_applies_now_and_monthly_waits() {
+        let pro = plan("pro", 50 * M, 500 * M, 0, 0);
+        let s = sub("pro", "active", 0, 30 * DAY_MS);
+        let p = compute(&s, (&pro, &pro), Interval::Year, 0, 10 * DAY_MS).unwrap();
+        assert_eq!(p.kind, "upgrade");
+        let yearly = Sub {
+            interval: Interval::Year,
+            ..s
+        };
+        let p = compute(&yearly, (&pro, &pro), Interval::Month, 0, 10 * DAY_MS).unwrap();
+        assert_eq!(p.kind, "downgrade");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! its owner is on. Changes lock the row first, so two at once run one after the other; money
 //! moves through the ledger in the same transaction (prices are paid from bought credits).
 
+pub mod admin;
 mod change;
 mod renew;
 
@@ -369,12 +370,20 @@ pub async fn history(
 ) -> Result<Vec<SubscriptionEvent>, BillingError> {
     let (kind, owner) = owner_of(db, ctx, q.org_id.as_deref(), false).await?;
     let s = of_owner(db, kind, &owner).await?;
+    history_of(db, &s.id).await
+}
+
+/// A subscription's history, newest first (200 at most).
+pub(crate) async fn history_of(
+    db: &Db,
+    sub_id: &str,
+) -> Result<Vec<SubscriptionEvent>, BillingError> {
     let rows = sqlx::query(
         "SELECT e.kind, e.from_plan, e.to_plan, e.amount, e.detail, u.email AS actor_email, e.created_at \
          FROM subscription_events e LEFT JOIN users u ON u.id = e.actor_id \
          WHERE e.subscription_id = $1 ORDER BY e.created_at DESC, e.id DESC LIMIT 200",
     )
-    .bind(&s.id)
+    .bind(sub_id)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

@@ -1,0 +1,89 @@
+//! Plans, subscriptions and usage: the catalogue and its editor, the caller's (or their
+//! organisation's) subscription with the proration preview, changes (each submission with its
+//! own idempotency key), cancellation, reactivation, and usage figures.
+
+#[cfg(feature = "ssr")]
+use super::ssr::{ctx, state};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use ops_types::{
+    ApiError, CancelRequest, ChangePreview, Plan, PlanChange, Subscription, SubscriptionEvent,
+    SubscriptionQuery, UsageCurrent, UsageDay, UsageQuery,
+};
+
+#[server(prefix = "/api/ui", endpoint = "list_plans")]
+pub async fn list_plans() -> Result<Vec<Plan>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::plans::list(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "save_plan", input = Json)]
+pub async fn save_plan(plan: Plan, create: bool) -> Result<Plan, ApiError> {
+    let ctx = ctx()?;
+    let db = &state()?.db;
+    Ok(if create {
+        ops_billing::plans::create(db, &ctx, &plan).await?
+    } else {
+        ops_billing::plans::update(db, &ctx, &plan.code, &plan).await?
+    })
+}
+
+#[server(prefix = "/api/ui", endpoint = "remove_plan")]
+pub async fn remove_plan(code: String) -> Result<(), ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::plans::delete(&state()?.db, &ctx, &code).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "get_subscription", input = Json)]
+pub async fn get_subscription(query: SubscriptionQuery) -> Result<Subscription, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::subscription::current(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "subscription_history", input = Json)]
+pub async fn subscription_history(
+    query: SubscriptionQuery,
+) -> Result<Vec<SubscriptionEvent>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::subscription::history(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "preview_plan_change", input = Json)]
+pub async fn preview_plan_change(input: PlanChange) -> Result<ChangePreview, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::subscription::preview(&state()?.db, &ctx, &input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "change_plan", input = Json)]
+pub async fn change_plan(input: PlanChange, key: String) -> Result<Subscription, ApiError> {
+    use ops_billing::subscription::{Expect, change};
+    let ctx = ctx()?;
+    let key = Some(key.as_str()).filter(|k| !k.is_empty());
+    Ok(change(&state()?.db, &ctx, &input, key, Expect::Any)
+        .await?
+        .0)
+}
+
+#[server(prefix = "/api/ui", endpoint = "cancel_subscription", input = Json)]
+pub async fn cancel_subscription(input: CancelRequest) -> Result<Subscription, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::subscription::cancel(&state()?.db, &ctx, &input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "reactivate_subscription", input = Json)]
+pub async fn reactivate_subscription(query: SubscriptionQuery) -> Result<Subscription, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::subscription::reactivate(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "get_usage", input = Json)]
+pub async fn get_usage(query: UsageQuery) -> Result<UsageCurrent, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::usage::current(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "usage_days", input = Json)]
+pub async fn usage_days(query: UsageQuery) -> Result<Vec<UsageDay>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::usage::history(&state()?.db, &ctx, &query).await?)
+}
