@@ -176,8 +176,8 @@ pub async fn act(
     let mut tx = db.begin().await?;
     let found = find(&mut tx, id).await?;
     let mut s = super::lock(&mut tx, found.kind, &found.owner_id).await?;
-    let code = Some(s.plan_code.as_str()).map(str::to_string);
-    let codes = (code.as_deref(), code.as_deref());
+    let code = s.plan_code.clone();
+    let codes = (Some(code.as_str()), Some(code.as_str()));
     let by = Some((ctx.user_id.as_str(), None));
     let (kind, action) = match act {
         Act::Suspend => {
