@@ -76,6 +76,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/audit") view={Lazy::<Audit>::new()} />
                     <Route path=path!("admin/settings") view={Lazy::<Settings>::new()} />
                     <Route path=path!("admin/plans") view={Lazy::<Plans>::new()} />
+                    <Route path=path!("admin/subscriptions") view={Lazy::<Subscriptions>::new()} />
+                    <Route path=path!("admin/subscriptions/:id") view={Lazy::<SubscriptionDetail>::new()} />
+                    <Route path=path!("admin/revenue") view={Lazy::<Revenue>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

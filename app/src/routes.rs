@@ -16,8 +16,9 @@ use crate::pages::account::{
     security::SecurityPage, usage::UsagePage,
 };
 use crate::pages::admin::{
-    audit::AuditPage, orgs::AllOrgsPage, plans::PlansPage, settings::SettingsPage,
-    user_detail::UserDetailPage, users::UsersPage,
+    audit::AuditPage, orgs::AllOrgsPage, plans::PlansPage, revenue::RevenuePage,
+    settings::SettingsPage, subscription_detail::SubscriptionDetailPage,
+    subscriptions::SubscriptionsPage, user_detail::UserDetailPage, users::UsersPage,
 };
 use crate::pages::{
     dashboard::DashboardPage, forgot_password::ForgotPasswordPage, invite::InvitePage,
@@ -96,4 +97,7 @@ area! { admin_pages, __preload_admin_pages:
     Audit => AuditPage,
     Settings => SettingsPage,
     Plans => PlansPage,
+    Subscriptions => SubscriptionsPage,
+    SubscriptionDetail => SubscriptionDetailPage,
+    Revenue => RevenuePage,
 }

@@ -12,8 +12,8 @@ use crate::browser::request_key;
 use crate::components::alert::ErrorBox;
 use crate::components::format::datetime;
 use crate::server::plans::{
-    CancelSubscription, ChangePlan, ReactivateSubscription, get_subscription, list_plans,
-    preview_plan_change, subscription_history,
+    CancelSubscription, ChangePlan, PreviewPlanChange, ReactivateSubscription, get_subscription,
+    list_plans, subscription_history,
 };
 
 #[component]
@@ -41,30 +41,25 @@ pub fn PlanCard(
     let history = Resource::new(changed, move |_| subscription_history(q.clone()));
     let whose = StoredValue::new(org_id.clone());
     let interval = RwSignal::new(Interval::Month);
-    let chosen = RwSignal::new(None::<String>);
-    let org = org_id.clone();
-    let preview = Resource::new(
-        move || (chosen.get(), interval.get()),
-        move |(plan, interval)| {
-            let org_id = org.clone();
-            async move {
-                match plan {
-                    Some(plan) => Some(
-                        preview_plan_change(PlanChange {
-                            org_id,
-                            plan,
-                            interval: Some(interval),
-                        })
-                        .await,
-                    ),
-                    None => None,
-                }
-            }
-        },
-    );
+    // A preview is asked for by a click (never refetched on its own: after a change, the same
+    // question would be answered "already on this plan").
+    let preview = ServerAction::<PreviewPlanChange>::new();
+    let chosen = Callback::new({
+        let org_id = org_id.clone();
+        move |plan: String| {
+            preview.dispatch(PreviewPlanChange {
+                input: PlanChange {
+                    org_id: org_id.clone(),
+                    plan,
+                    interval: Some(interval.get_untracked()),
+                },
+            });
+        }
+    });
+    let clear = move || preview.value().set(None);
     Effect::new(move |_| {
         if let Some(Ok(_)) = change.value().get() {
-            chosen.set(None);
+            clear();
         }
     });
     view! {
@@ -82,9 +77,9 @@ pub fn PlanCard(
                 <h3>"Plans"</h3>
                 <div class="segmented" role="group" aria-label="Billing interval">
                     <button type="button" class="button" class:primary=move || interval.get() == Interval::Month
-                        data-testid="interval-month" on:click=move |_| interval.set(Interval::Month)>"Monthly"</button>
+                        data-testid="interval-month" on:click=move |_| { interval.set(Interval::Month); clear(); }>"Monthly"</button>
                     <button type="button" class="button" class:primary=move || interval.get() == Interval::Year
-                        data-testid="interval-year" on:click=move |_| interval.set(Interval::Year)>"Yearly"</button>
+                        data-testid="interval-year" on:click=move |_| { interval.set(Interval::Year); clear(); }>"Yearly"</button>
                 </div>
             </div>
             <Suspense fallback=|| view! { <p>"Loading plans…"</p> }>
@@ -97,15 +92,10 @@ pub fn PlanCard(
                 })}
             </Suspense>
         </section>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match preview.await {
-                    Some(Ok(p)) => view! { <Preview p=p org_id=whose.get_value() change chosen /> }.into_any(),
-                    Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
-                    None => ().into_any(),
-                }
-            })}
-        </Transition>
+        {move || preview.value().get().map(|r| match r {
+            Ok(p) => view! { <Preview p=p org_id=whose.get_value() change clear /> }.into_any(),
+            Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+        })}
         <section class="card">
             <h3>"History"</h3>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -220,7 +210,7 @@ fn Catalogue(
     plans: Vec<Plan>,
     current: Option<Subscription>,
     interval: RwSignal<Interval>,
-    chosen: RwSignal<Option<String>>,
+    chosen: Callback<String>,
 ) -> impl IntoView {
     let (cur_plan, cur_interval) = current
         .map(|s| (s.plan.code, s.interval))
@@ -263,7 +253,7 @@ fn Catalogue(
                             let sold = sold.clone();
                             view! {
                                 <button type="button" class="button primary" data-testid=format!("choose-{}", pick)
-                                    disabled=move || !sold() on:click=move |_| chosen.set(Some(pick.clone()))>"Choose"</button>
+                                    disabled=move || !sold() on:click=move |_| chosen.run(pick.clone())>"Choose"</button>
                             }.into_any()
                         }}
                     </section>
@@ -279,7 +269,7 @@ fn Preview(
     p: ChangePreview,
     org_id: Option<String>,
     change: ServerAction<ChangePlan>,
-    chosen: RwSignal<Option<String>>,
+    clear: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let key = RwSignal::new(String::new());
     Effect::new(move |_| key.set(request_key()));
@@ -338,14 +328,14 @@ fn Preview(
             <div class="buttons">
                 <button type="button" class="button primary" data-testid="preview-confirm"
                     disabled=move || short || change.pending().get() on:click=confirm>"Confirm"</button>
-                <button type="button" class="button" on:click=move |_| chosen.set(None)>"Not now"</button>
+                <button type="button" class="button" on:click=move |_| clear()>"Not now"</button>
             </div>
         </section>
     }
 }
 
 #[component]
-fn History(events: Vec<SubscriptionEvent>) -> impl IntoView {
+pub fn History(events: Vec<SubscriptionEvent>) -> impl IntoView {
     if events.is_empty() {
         return view! { <p class="empty">"Nothing has happened yet."</p> }.into_any();
     }

@@ -91,6 +91,8 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 {users.then(|| view! { <A href="/admin/organizations" on:click=pick.clone()>"Organisations"</A> })}
                 {audit.then(|| view! { <A href="/admin/audit" on:click=pick.clone()>"Audit log"</A> })}
                 {billing.then(|| view! { <A href="/admin/plans" on:click=pick.clone()>"Plans"</A> })}
+                {billing.then(|| view! { <A href="/admin/subscriptions" on:click=pick.clone()>"Subscriptions"</A> })}
+                {billing.then(|| view! { <A href="/admin/revenue" on:click=pick.clone()>"Revenue"</A> })}
                 {settings.then(|| view! { <A href="/admin/settings" on:click=pick.clone()>"Settings"</A> })}
                 <p class="nav-heading">"Developers"</p>
                 <a href="/api/docs" rel="external">"API reference"</a>

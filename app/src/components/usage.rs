@@ -90,7 +90,7 @@ fn Period(u: UsageCurrent) -> impl IntoView {
 }
 
 #[component]
-fn LimitBar(l: Limit) -> impl IntoView {
+pub fn LimitBar(l: Limit) -> impl IntoView {
     let label = limit_label(&l.name);
     let used = limit_value(&l.name, l.used);
     let (text, pct) = match l.limit {

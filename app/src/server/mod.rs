@@ -131,6 +131,10 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/reactivate_subscription", Some("account_write")),
     ("/api/ui/get_usage", Some("account_read")),
     ("/api/ui/usage_days", Some("account_read")),
+    ("/api/ui/admin_subscriptions", Some("billing_manage")),
+    ("/api/ui/admin_subscription", Some("billing_manage")),
+    ("/api/ui/act_on_subscription", Some("billing_manage")),
+    ("/api/ui/revenue_overview", Some("billing_manage")),
     ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

@@ -87,3 +87,50 @@ pub async fn usage_days(query: UsageQuery) -> Result<Vec<UsageDay>, ApiError> {
     let ctx = ctx()?;
     Ok(ops_billing::usage::history(&state()?.db, &ctx, &query).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "admin_subscriptions", input = Json)]
+pub async fn admin_subscriptions(
+    query: ops_types::AdminSubscriptionQuery,
+) -> Result<ops_types::AdminSubscriptionPage, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::subscription::admin::list(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "admin_subscription")]
+pub async fn admin_subscription(
+    id: String,
+) -> Result<ops_types::AdminSubscriptionDetail, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::subscription::admin::detail(&state()?.db, &ctx, &id).await?)
+}
+
+/// `act`: `suspend`, `resume` or `reset_usage`.
+#[server(prefix = "/api/ui", endpoint = "act_on_subscription")]
+pub async fn act_on_subscription(
+    id: String,
+    act: String,
+    reason: String,
+) -> Result<ops_types::AdminSubscriptionDetail, ApiError> {
+    use ops_billing::subscription::admin::{Act, act as apply};
+    let ctx = ctx()?;
+    let what = match act.as_str() {
+        "suspend" => Act::Suspend,
+        "resume" => Act::Resume,
+        "reset_usage" => Act::ResetUsage,
+        _ => {
+            return Err(ApiError::field(
+                ops_types::ErrorCode::Validation,
+                "act",
+                "suspend, resume or reset_usage",
+            ));
+        }
+    };
+    let input = ops_types::AdminAction { reason };
+    Ok(apply(&state()?.db, &ctx, &id, what, &input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "revenue_overview")]
+pub async fn revenue_overview() -> Result<ops_types::RevenueOverview, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::revenue::overview(&state()?.db, &ctx).await?)
+}

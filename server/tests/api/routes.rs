@@ -205,6 +205,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/preview_plan_change" => r#"{"input":{"plan":"free"}}"#,
         "/api/ui/change_plan" => r#"{"input":{"plan":"free"},"key":""}"#,
         "/api/ui/cancel_subscription" => r#"{"input":{}}"#,
+        "/api/ui/admin_subscriptions" => r#"{"query":{}}"#,
         "/api/ui/grant_credits" => {
             r#"{"input":{"user_id":"nobody","amount":1,"reason":"walk"},"key":""}"#
         }
@@ -281,6 +282,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         | "/api/ui/org_members"
         | "/api/ui/org_invites"
         | "/api/ui/check_sso_provider"
+        | "/api/ui/admin_subscription"
         | "/api/ui/delete_sso_provider" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/audit_events" | "/api/ui/audit_figures" => "query[limit]=10",
         "/api/ui/save_profile" => {
@@ -289,6 +291,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/change_password" => "input[current_password]=x&input[new_password]=y",
         "/api/ui/create_org" => "name=Walk",
         "/api/ui/remove_plan" => "code=nope",
+        "/api/ui/act_on_subscription" => {
+            "id=00000000-0000-7000-8000-000000000000&act=suspend&reason=walk"
+        }
         "/api/ui/all_orgs" => "q=",
         "/api/ui/set_org_suspended" => "id=00000000-0000-7000-8000-000000000000&suspended=true",
         "/api/ui/delete_org" => "id=00000000-0000-7000-8000-000000000000&confirm=walk",
