@@ -9,6 +9,7 @@ pub mod access;
 pub mod account;
 pub mod admin;
 pub mod check;
+pub mod codes;
 mod error;
 pub mod ledger;
 pub mod period;

@@ -141,8 +141,10 @@ pub struct Subscription {
     /// A downgrade waiting for the period's end.
     pub next_plan: Option<String>,
     pub next_interval: Option<Interval>,
-    /// What the next renewal will charge (0 for free plans and cancellations).
+    /// What the next renewal will charge (0 for free plans and cancellations), after any coupon.
     pub next_charge: i64,
+    /// The coupon in force, in words.
+    pub coupon: Option<String>,
     /// The entitlements in force (the free plan's while payment is overdue or suspended).
     pub access: Access,
 }

@@ -201,6 +201,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::credits::deduct))
         .routes(routes!(v1::credits::ledger_check))
         .routes(routes!(v1::credits::accounts))
+        .routes(routes!(v1::codes::create))
+        .routes(routes!(v1::codes::list))
+        .routes(routes!(v1::codes::revoke))
+        .routes(routes!(v1::codes::export_codes))
+        .routes(routes!(v1::codes::validate))
+        .routes(routes!(v1::codes::redeem))
         .routes(routes!(
             v1::subscriptions::list_plans,
             v1::subscriptions::create_plan

@@ -7,6 +7,7 @@ mod account;
 mod admin_users;
 mod audit;
 mod auth;
+mod codes;
 mod credits;
 mod credits_crash;
 mod errors;

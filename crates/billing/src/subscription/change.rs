@@ -10,7 +10,7 @@ use ops_types::{
     Subscription, SubscriptionQuery, date_of_ms, format_amount,
 };
 
-use super::{Sub, allowance, event, lock, owner_of, save, view};
+use super::{Discount, Sub, allowance, discount, event, lock, owner_of, save, view};
 use crate::ledger::{self, Credit, Debit, Meta};
 use crate::{BillingError, period, plans};
 
@@ -23,6 +23,7 @@ fn compute(
     interval: Interval,
     available: i64,
     now: i64,
+    coupon: Option<&Discount>,
 ) -> Result<ChangePreview, BillingError> {
     if s.status == "suspended" {
         return Err(BillingError::Conflict(
@@ -111,11 +112,15 @@ fn compute(
     let length = s.period_end - s.period_start;
     let left = (s.period_end - now).max(0);
     let from_price = plans::price(from, s.interval).unwrap_or(0);
-    let unused = if s.paying() {
+    let mut unused = if s.paying() {
         period::prorate(from_price, left, length)
     } else {
         0
     };
+    if let Some(d) = coupon.filter(|d| d.applies(&from.code, s.period_start)) {
+        // What was paid for the current period, not its list price.
+        unused -= d.off(unused);
+    }
     if unused > 0 {
         preview.lines.push(PreviewLine {
             description: format!(
@@ -147,7 +152,16 @@ fn compute(
         ),
         amount: charge,
     });
-    preview.total = charge - unused;
+    let off = coupon
+        .filter(|d| d.applies(&to.code, now))
+        .map_or(0, |d| d.off(charge));
+    if let Some(d) = coupon.filter(|_| off > 0) {
+        preview.lines.push(PreviewLine {
+            description: format!("Coupon {}: {}% off", d.name, d.percent),
+            amount: -off,
+        });
+    }
+    preview.total = charge - off - unused;
     preview.credits_granted = included;
     Ok(preview)
 }
@@ -197,7 +211,8 @@ async fn prepare(
             Interval::Month
         });
     let have = available(conn, s).await?;
-    let preview = compute(s, (&from, &to), interval, have, now_ms())?;
+    let coupon = discount(conn, s).await?;
+    let preview = compute(s, (&from, &to), interval, have, now_ms(), coupon.as_ref())?;
     Ok((from, to, preview))
 }
 
@@ -534,6 +549,8 @@ mod tests {
             next_plan: None,
             next_interval: None,
             past_due_since: None,
+            coupon_batch_id: None,
+            coupon_until: None,
         }
     }
 
@@ -546,7 +563,7 @@ mod tests {
             plan("pro", 50 * M, 500 * M, 14, 30 * M),
         );
         let s = sub("starter", "active", 0, 30 * DAY_MS);
-        let p = compute(&s, (&starter, &pro), Interval::Month, 0, 15 * DAY_MS).unwrap();
+        let p = compute(&s, (&starter, &pro), Interval::Month, 0, 15 * DAY_MS, None).unwrap();
         assert_eq!(p.kind, "upgrade");
         assert_eq!(p.lines[0].amount, -10 * M);
         assert_eq!(p.lines[1].amount, 25 * M);
@@ -562,7 +579,7 @@ mod tests {
             plan("pro", 50 * M, 500 * M, 0, 0),
         );
         let s = sub("starter", "active", 0, 30 * DAY_MS);
-        let p = compute(&s, (&starter, &pro), Interval::Year, 0, 10 * DAY_MS).unwrap();
+        let p = compute(&s, (&starter, &pro), Interval::Year, 0, 10 * DAY_MS, None).unwrap();
         assert_eq!(p.kind, "upgrade");
         assert_eq!(
             p.total,
@@ -572,16 +589,77 @@ mod tests {
     }
 
     #[test]
+    fn a_coupon_takes_its_share_off_the_charge_and_the_credit() {
+        let (starter, pro) = (
+            plan("starter", 20 * M, 0, 0, 0),
+            plan("pro", 50 * M, 0, 0, 0),
+        );
+        let s = sub("starter", "active", 0, 30 * DAY_MS);
+        let half = Discount {
+            name: "HALF".into(),
+            percent: 50,
+            until: None,
+            plans: vec![],
+        };
+        let p = compute(
+            &s,
+            (&starter, &pro),
+            Interval::Month,
+            0,
+            15 * DAY_MS,
+            Some(&half),
+        )
+        .unwrap();
+        assert_eq!(
+            p.total,
+            25 * M / 2 - 5 * M,
+            "half of 25 charged, half of 10 credited"
+        );
+        let only_starter = Discount {
+            plans: vec!["starter".into()],
+            ..half.clone()
+        };
+        let p = compute(
+            &s,
+            (&starter, &pro),
+            Interval::Month,
+            0,
+            15 * DAY_MS,
+            Some(&only_starter),
+        )
+        .unwrap();
+        assert_eq!(p.total, 25 * M - 5 * M);
+        let over = Discount {
+            until: Some(DAY_MS),
+            ..half
+        };
+        let p = compute(
+            &s,
+            (&starter, &pro),
+            Interval::Month,
+            0,
+            15 * DAY_MS,
+            Some(&over),
+        )
+        .unwrap();
+        assert_eq!(
+            p.total,
+            25 * M - 5 * M,
+            "ended before the change, after the period began"
+        );
+    }
+
+    #[test]
     fn yearly_billing_of_the_same_plan_applies_now_and_monthly_waits() {
         let pro = plan("pro", 50 * M, 500 * M, 0, 0);
         let s = sub("pro", "active", 0, 30 * DAY_MS);
-        let p = compute(&s, (&pro, &pro), Interval::Year, 0, 10 * DAY_MS).unwrap();
+        let p = compute(&s, (&pro, &pro), Interval::Year, 0, 10 * DAY_MS, None).unwrap();
         assert_eq!(p.kind, "upgrade");
         let yearly = Sub {
             interval: Interval::Year,
             ..s
         };
-        let p = compute(&yearly, (&pro, &pro), Interval::Month, 0, 10 * DAY_MS).unwrap();
+        let p = compute(&yearly, (&pro, &pro), Interval::Month, 0, 10 * DAY_MS, None).unwrap();
         assert_eq!(p.kind, "downgrade");
     }
 
@@ -593,31 +671,31 @@ mod tests {
             plan("pro", 50 * M, 500 * M, 0, 0),
         );
         let s = sub("pro", "active", 0, 30 * DAY_MS);
-        let p = compute(&s, (&pro, &starter), Interval::Month, 0, DAY_MS).unwrap();
+        let p = compute(&s, (&pro, &starter), Interval::Month, 0, DAY_MS, None).unwrap();
         assert_eq!(
             (p.kind.as_str(), p.total, p.effective_at),
             ("downgrade", 0, 30 * DAY_MS)
         );
         let f = sub("free", "active", 0, 30 * DAY_MS);
-        let t = compute(&f, (&free, &starter), Interval::Month, 0, DAY_MS).unwrap();
+        let t = compute(&f, (&free, &starter), Interval::Month, 0, DAY_MS, None).unwrap();
         assert_eq!((t.kind.as_str(), t.total), ("trial", 0));
         assert_eq!(t.trial_end, Some(15 * DAY_MS));
         assert!(matches!(
-            compute(&f, (&free, &starter), Interval::Year, 0, DAY_MS),
+            compute(&f, (&free, &starter), Interval::Year, 0, DAY_MS, None),
             Err(BillingError::Invalid {
                 field: "interval",
                 ..
             })
         ));
         assert!(matches!(
-            compute(&s, (&pro, &pro), Interval::Month, 0, DAY_MS),
+            compute(&s, (&pro, &pro), Interval::Month, 0, DAY_MS, None),
             Err(BillingError::Conflict(_))
         ));
         let used = Sub {
             trial_used: true,
             ..f
         };
-        let u = compute(&used, (&free, &starter), Interval::Month, 0, DAY_MS).unwrap();
+        let u = compute(&used, (&free, &starter), Interval::Month, 0, DAY_MS, None).unwrap();
         assert_eq!((u.kind.as_str(), u.total), ("upgrade", 20 * M));
     }
 }

@@ -41,11 +41,13 @@ pub(crate) struct Sub {
     pub next_plan: Option<String>,
     pub next_interval: Option<Interval>,
     pub past_due_since: Option<i64>,
+    pub coupon_batch_id: Option<String>,
+    pub coupon_until: Option<i64>,
 }
 
 const COLUMNS: &str = "id, owner_kind, owner_id, plan_code, billing_interval, status, anchor_at, \
     period_start, period_end, trial_end, trial_used, cancel_at_period_end, cancel_reason, \
-    next_plan_code, next_interval, past_due_since";
+    next_plan_code, next_interval, past_due_since, coupon_batch_id, coupon_until";
 
 fn sub_of(r: &AnyRow) -> Result<Sub, sqlx::Error> {
     let interval: String = r.try_get("billing_interval")?;
@@ -71,7 +73,65 @@ fn sub_of(r: &AnyRow) -> Result<Sub, sqlx::Error> {
         next_plan: r.try_get("next_plan_code")?,
         next_interval: next.as_deref().and_then(Interval::parse),
         past_due_since: r.try_get("past_due_since")?,
+        coupon_batch_id: r.try_get("coupon_batch_id")?,
+        coupon_until: r.try_get("coupon_until")?,
     })
+}
+
+/// A coupon in force on a subscription: a percentage off the prices of some plans (all when
+/// none are named), until an instant or for good.
+#[derive(Debug, Clone)]
+pub(crate) struct Discount {
+    pub name: String,
+    pub percent: i64,
+    pub until: Option<i64>,
+    pub plans: Vec<String>,
+}
+
+impl Discount {
+    pub fn applies(&self, plan: &str, at: i64) -> bool {
+        self.until.is_none_or(|u| at < u)
+            && (self.plans.is_empty() || self.plans.iter().any(|p| p == plan))
+    }
+
+    /// What it takes off `amount`.
+    pub fn off(&self, amount: i64) -> i64 {
+        period::prorate(amount, self.percent, 100)
+    }
+
+    fn describe(&self) -> String {
+        match self.until {
+            Some(u) => format!(
+                "{}: {}% off until {}",
+                self.name,
+                self.percent,
+                ops_types::date_of_ms(u)
+            ),
+            None => format!("{}: {}% off", self.name, self.percent),
+        }
+    }
+}
+
+/// The subscription's coupon, if it has one (in force or not).
+pub(crate) async fn discount(
+    conn: &mut AnyConnection,
+    s: &Sub,
+) -> Result<Option<Discount>, BillingError> {
+    let Some(id) = &s.coupon_batch_id else {
+        return Ok(None);
+    };
+    let row = sqlx::query("SELECT name, percent_off, plans FROM code_batches WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let plans: String = row.try_get("plans")?;
+    Ok(Some(Discount {
+        name: row.try_get("name")?,
+        percent: row.try_get("percent_off")?,
+        until: s.coupon_until,
+        plans: serde_json::from_str(&plans).unwrap_or_default(),
+    }))
 }
 
 impl Sub {
@@ -308,6 +368,7 @@ pub(crate) async fn allowance(
 /// The wire form: the plan and the entitlements in force.
 pub(crate) async fn view(conn: &mut AnyConnection, s: &Sub) -> Result<Subscription, BillingError> {
     let plan = plans::load(conn, &s.plan_code).await?;
+    let coupon = discount(conn, s).await?;
     let next_charge = if s.cancel_at_period_end || s.status == "suspended" {
         0
     } else {
@@ -315,8 +376,16 @@ pub(crate) async fn view(conn: &mut AnyConnection, s: &Sub) -> Result<Subscripti
             Some(code) => plans::load(conn, code).await?,
             None => plan.clone(),
         };
-        plans::price(&next, s.next_interval.unwrap_or(s.interval)).unwrap_or(0)
+        let price = plans::price(&next, s.next_interval.unwrap_or(s.interval)).unwrap_or(0);
+        match &coupon {
+            Some(d) if d.applies(&next.code, s.period_end) => price - d.off(price),
+            _ => price,
+        }
     };
+    let now = now_ms();
+    let coupon = coupon
+        .filter(|d| d.until.is_none_or(|u| u > now))
+        .map(|d| d.describe());
     let access = access::of(conn, s, &plan).await?;
     Ok(Subscription {
         id: s.id.clone(),
@@ -333,6 +402,7 @@ pub(crate) async fn view(conn: &mut AnyConnection, s: &Sub) -> Result<Subscripti
         next_plan: s.next_plan.clone(),
         next_interval: s.next_interval,
         next_charge,
+        coupon,
         access,
     })
 }

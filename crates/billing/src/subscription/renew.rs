@@ -13,7 +13,7 @@ use std::time::Duration;
 use ops_db::{AnyConnection, Db, Row, now_ms};
 use ops_types::{CreditBucket, Interval, OwnerKind};
 
-use super::{Sub, allowance, event, lock, save};
+use super::{Sub, allowance, discount, event, lock, save};
 use crate::ledger::{self, Debit, Meta};
 use crate::{BillingError, period, plans};
 
@@ -76,6 +76,10 @@ pub(super) async fn renew(
         }
     };
     let (start, end) = period::containing(s.anchor_at, interval.months(), now);
+    let price = match discount(conn, s).await? {
+        Some(d) if d.applies(&plan.code, start) => price - d.off(price),
+        _ => price,
+    };
     if price > 0 {
         let reason = format!("{} plan, {}ly", plan.name, interval.as_str());
         let key = format!("renew:{}:{start}", s.id);
