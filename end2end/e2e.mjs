@@ -134,7 +134,7 @@ const pageErrors = [];
 page.on('pageerror', e => pageErrors.push(e.message));
 // A refused sign-in (401) and an over-large deduction (402) are answered so on purpose;
 // Chromium logs those as failed resource loads.
-const refusedOnPurpose = ['/api/ui/login', '/api/ui/deduct_credits'];
+const refusedOnPurpose = ['/api/ui/login', '/api/ui/deduct_credits', '/api/ui/redeem_code'];
 page.on('console', m => {
   if (m.type() === 'error' && !refusedOnPurpose.some(u => m.location().url.includes(u))) pageErrors.push(`${m.text()} (${m.location().url})`);
 });
@@ -349,6 +349,30 @@ try {
     await navTo(page, 'Revenue');
     await page.getByTestId('revenue-mrr').getByText('$40.833333').waitFor();
     await page.getByTestId('revenue-chart').locator('canvas').waitFor();
+  });
+
+  await step('codes: the administrator makes credit codes, shown once; one is checked and redeemed', async () => {
+    await navTo(page, 'Codes and coupons');
+    await page.fill('[data-testid=codes-name]', 'Launch gift');
+    await page.fill('[data-testid=codes-count]', '2');
+    await page.fill('[data-testid=codes-amount]', '7');
+    await page.click('[data-testid=codes-submit]');
+    const codes = (await page.getByTestId('codes-list').innerText()).trim().split('\n');
+    expect(codes.length === 2 && /^[A-Z2-9]{4}(-[A-Z2-9]{4}){3}$/.test(codes[0]), `codes: ${codes}`);
+    expect((await page.getByTestId('codes-download').getAttribute('href')).startsWith('data:text/csv'), 'a CSV download');
+    await page.getByTestId('batch-Launch gift').waitFor();
+    await navTo(page, 'Credits');
+    await page.fill('[data-testid=redeem-code]', codes[0].toLowerCase());
+    await page.click('[data-testid=redeem-check]');
+    await page.getByTestId('redeem-gives').getByText('Launch gift: $7.00 of credits').waitFor();
+    await page.click('[data-testid=redeem-submit]');
+    await page.getByTestId('redeem-done').waitFor();
+    await page.locator('[data-testid=credit-history] tbody tr[data-kind=redeem]').waitFor();
+    await page.fill('[data-testid=redeem-code]', codes[1]);
+    await page.click('[data-testid=redeem-submit]');
+    await page.getByText('redeemed a code of this batch already').waitFor();
+    await navTo(page, 'Codes and coupons');
+    await page.getByTestId('batch-Launch gift').getByTestId('batch-redemptions').getByText('1').waitFor();
   });
 
   await step('admin creates, finds, suspends and deletes a user', async () => {

@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/subscriptions") view={Lazy::<Subscriptions>::new()} />
                     <Route path=path!("admin/subscriptions/:id") view={Lazy::<SubscriptionDetail>::new()} />
                     <Route path=path!("admin/revenue") view={Lazy::<Revenue>::new()} />
+                    <Route path=path!("admin/codes") view={Lazy::<Codes>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -16,7 +16,7 @@ use crate::pages::account::{
     security::SecurityPage, usage::UsagePage,
 };
 use crate::pages::admin::{
-    audit::AuditPage, orgs::AllOrgsPage, plans::PlansPage, revenue::RevenuePage,
+    audit::AuditPage, codes::CodesPage, orgs::AllOrgsPage, plans::PlansPage, revenue::RevenuePage,
     settings::SettingsPage, subscription_detail::SubscriptionDetailPage,
     subscriptions::SubscriptionsPage, user_detail::UserDetailPage, users::UsersPage,
 };
@@ -100,4 +100,5 @@ area! { admin_pages, __preload_admin_pages:
     Subscriptions => SubscriptionsPage,
     SubscriptionDetail => SubscriptionDetailPage,
     Revenue => RevenuePage,
+    Codes => CodesPage,
 }

@@ -12,7 +12,10 @@ use crate::browser::request_key;
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
 use crate::components::pager::OlderPager;
-use crate::server::billing::{DeductCredits, GrantCredits, get_credit_balance, get_credit_history};
+use crate::components::redeem::RedeemCard;
+use crate::server::billing::{
+    DeductCredits, GrantCredits, RedeemCode, get_credit_balance, get_credit_history,
+};
 
 #[component]
 pub fn CreditsCard(
@@ -21,10 +24,20 @@ pub fn CreditsCard(
     /// Show the grant/deduct form.
     #[prop(optional)]
     manage: bool,
+    /// Show "Redeem a code" (for the account's own holders).
+    #[prop(optional)]
+    redeem: bool,
 ) -> impl IntoView {
     let grant = ServerAction::<GrantCredits>::new();
     let deduct = ServerAction::<DeductCredits>::new();
-    let moved = move || (grant.version().get(), deduct.version().get());
+    let redeemed = ServerAction::<RedeemCode>::new();
+    let moved = move || {
+        (
+            grant.version().get(),
+            deduct.version().get(),
+            redeemed.version().get(),
+        )
+    };
     let before = RwSignal::new(None::<i64>);
     let q = query.clone();
     let balance = Resource::new(moved, move |_| get_credit_balance(q.clone()));
@@ -47,6 +60,7 @@ pub fn CreditsCard(
                 }
             })}
         </Suspense>
+        {redeem.then(|| view! { <RedeemCard org_id=query.org_id.clone() redeem=redeemed /> })}
         {manage.then(|| view! { <MoveForm query=query.clone() grant deduct /> })}
         <section class="card">
             <h3>"History"</h3>

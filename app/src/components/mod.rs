@@ -6,5 +6,6 @@ pub mod credits;
 pub mod format;
 pub mod pager;
 pub mod plan;
+pub mod redeem;
 pub mod shell;
 pub mod usage;

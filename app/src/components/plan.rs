@@ -176,6 +176,7 @@ fn Current(
                 <span class="muted">{price_label(&s.plan, s.interval).unwrap_or_default()}</span>
             </div>
             <p data-testid="plan-next">{next}</p>
+            {s.coupon.clone().map(|c| view! { <p data-testid="plan-coupon"><span class="badge ok">"Coupon"</span>" "{c}</p> })}
             <p class="muted">{format!("Current period: {} to {}", date_of_ms(s.period_start), date_of_ms(s.period_end))}</p>
             <div class="buttons">
                 {can_undo.then(|| view! {

@@ -47,3 +47,35 @@ pub async fn credit_accounts() -> Result<Vec<CreditAccount>, ApiError> {
     let ctx = ctx()?;
     Ok(ops_billing::query::accounts(&state()?.db, &ctx).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "create_codes", input = Json)]
+pub async fn create_codes(
+    input: ops_types::CodeBatchInput,
+) -> Result<ops_types::CodeBatchCreated, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::codes::create(&state()?.db, &ctx, &input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "list_codes")]
+pub async fn list_codes() -> Result<Vec<ops_types::CodeBatch>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::codes::list(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "withdraw_codes")]
+pub async fn withdraw_codes(id: String) -> Result<ops_types::CodeBatch, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::codes::revoke(&state()?.db, &ctx, &id).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "check_code")]
+pub async fn check_code(code: String) -> Result<ops_types::CodeCheck, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::codes::check(&state()?.db, &ctx, &code).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "redeem_code", input = Json)]
+pub async fn redeem_code(input: ops_types::Redeem) -> Result<ops_types::CodeCheck, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::codes::redeem(&state()?.db, &ctx, &input).await?)
+}

@@ -206,6 +206,8 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/change_plan" => r#"{"input":{"plan":"free"},"key":""}"#,
         "/api/ui/cancel_subscription" => r#"{"input":{}}"#,
         "/api/ui/admin_subscriptions" => r#"{"query":{}}"#,
+        "/api/ui/create_codes" => r#"{"input":{"kind":"credit","name":"walk","amount":0}}"#,
+        "/api/ui/redeem_code" => r#"{"input":{"code":"WALK-WALK"}}"#,
         "/api/ui/grant_credits" => {
             r#"{"input":{"user_id":"nobody","amount":1,"reason":"walk"},"key":""}"#
         }
@@ -291,6 +293,8 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/change_password" => "input[current_password]=x&input[new_password]=y",
         "/api/ui/create_org" => "name=Walk",
         "/api/ui/remove_plan" => "code=nope",
+        "/api/ui/check_code" => "code=WALK-WALK",
+        "/api/ui/withdraw_codes" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/act_on_subscription" => {
             "id=00000000-0000-7000-8000-000000000000&act=suspend&reason=walk"
         }

@@ -15,6 +15,6 @@ pub fn CreditsPage() -> impl IntoView {
             "Credits pay for usage. Granted credits (plan allowances, gifts) are spent before paid ones, \
              and the soonest to expire first. Amounts are in US dollars, exact to a millionth."
         </p>
-        <CreditsCard query=LedgerQuery::default() />
+        <CreditsCard query=LedgerQuery::default() redeem=true />
     }
 }

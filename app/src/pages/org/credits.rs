@@ -24,6 +24,6 @@ pub fn OrgCreditsPage() -> impl IntoView {
             <div class="actions"><a class="button secondary" href=format!("/org/{id}")>"← The organisation"</a></div>
         </div>
         <p class="muted">"Usage by members with keys scoped to this organisation is paid from here."</p>
-        <CreditsCard query=LedgerQuery { org_id: Some(id.clone()), ..LedgerQuery::default() } manage=manage />
+        <CreditsCard query=LedgerQuery { org_id: Some(id.clone()), ..LedgerQuery::default() } manage=manage redeem=true />
     }
 }
