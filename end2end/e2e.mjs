@@ -284,7 +284,14 @@ try {
     await page.getByTestId('ledger-result').getByText('Consistent').waitFor();
   });
 
-  await step('plans: the administrator edits a plan; a trial, then an upgrade with its proration preview; usage and limits', async () => {
+  await step('plans: the administrator edits a plan; a trial, then an upgrade with its proration preview; usage and limits; invoices as PDF', async () => {
+    await navTo(page, 'Settings');
+    await page.fill('[data-testid=billing-name]', 'E2E Cloud Ltd');
+    await page.fill('[data-testid=billing-tax-name]', 'VAT');
+    await page.fill('[data-testid=billing-tax-rate]', '20');
+    await page.fill('[data-testid=billing-prefix]', 'E2E');
+    await page.click('[data-testid=billing-save]');
+    await page.getByTestId('billing-saved').waitFor();
     await navTo(page, 'Plans');
     await page.click('[data-testid=plan-edit-starter]');
     await page.fill('[data-testid=plan-monthly]', '20');
@@ -332,6 +339,20 @@ try {
     const paidText = await page.getByTestId('credit-paid').innerText();
     const paid = Number(paidText.replace(/[^0-9.]/g, ''));
     expect(Math.abs(paid - (551 - dollars)) < 0.01, `paid what the preview said: ${paidText} after ${total}`);
+    // Two invoices (the month, then the year); the PDF opens and says what it should.
+    await navTo(page, 'Invoices');
+    await page.getByTestId('invoice-row').nth(1).waitFor();
+    expect(await page.getByTestId('invoice-row').count() === 2, 'an invoice per charge');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('invoice-row').first().getByTestId('invoice-pdf').click(),
+    ]);
+    const pdf = readFileSync(await download.path()).toString('latin1');
+    expect(pdf.startsWith('%PDF-1.4'), 'a PDF');
+    const year = new Date().getUTCFullYear();
+    for (const want of [`(E2E-${year}-000002) Tj`, '(E2E Cloud Ltd) Tj', '(VAT 20.00 % \\(included\\)) Tj', '(Professional, billed yearly']) {
+      expect(pdf.includes(want), `the PDF says ${want}`);
+    }
     await navTo(page, 'Usage');
     await page.getByTestId('usage-resets').getByText(/Resets in \d+ days/).waitFor();
     await page.getByTestId('limit-requests').getByText('0 of 250000').waitFor();
@@ -346,6 +367,10 @@ try {
     await page.fill('[data-testid=sub-reason]', 'support ticket');
     await page.click('[data-testid=sub-reset]');
     await page.locator('[data-testid=plan-history] tr[data-kind=usage_reset]').waitFor();
+    await page.fill('[data-testid=refund-amount]', '1');
+    await page.fill('[data-testid=refund-reason]', 'goodwill');
+    await page.click('[data-testid=refund-submit]');
+    await page.getByTestId('refund-done').getByText(`Credit note E2ECN-${new Date().getUTCFullYear()}-000001`).waitFor();
     await navTo(page, 'Revenue');
     await page.getByTestId('revenue-mrr').getByText('$40.833333').waitFor();
     await page.getByTestId('revenue-chart').locator('canvas').waitFor();

@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/credits") view={Lazy::<Credits>::new()} />
                     <Route path=path!("account/plan") view={Lazy::<AccountPlan>::new()} />
                     <Route path=path!("account/usage") view={Lazy::<Usage>::new()} />
+                    <Route path=path!("account/invoices") view={Lazy::<Invoices>::new()} />
                     <Route path=path!("org/:id") view={Lazy::<Org>::new()} />
                     <Route path=path!("org/:id/credits") view={Lazy::<OrgCredits>::new()} />
                     <Route path=path!("org/:id/plan") view={Lazy::<OrgPlan>::new()} />

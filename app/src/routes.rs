@@ -11,7 +11,7 @@ use leptos_router::LazyRoute;
 
 use crate::components::shell::Shell;
 use crate::pages::account::{
-    api_keys::ApiKeysPage, credits::CreditsPage, inbox::InboxPage,
+    api_keys::ApiKeysPage, credits::CreditsPage, inbox::InboxPage, invoices::InvoicesPage,
     notifications::NotificationsPage, orgs::OrgsPage, plan::PlanPage, profile::ProfilePage,
     security::SecurityPage, usage::UsagePage,
 };
@@ -84,6 +84,7 @@ area! { account_pages, __preload_account_pages:
     Credits => CreditsPage,
     AccountPlan => PlanPage,
     Usage => UsagePage,
+    Invoices => InvoicesPage,
 }
 area! { org_pages, __preload_org_pages:
     Org => OrgPage,

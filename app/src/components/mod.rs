@@ -4,6 +4,7 @@ pub mod alert;
 pub mod chart;
 pub mod credits;
 pub mod format;
+pub mod invoices;
 pub mod pager;
 pub mod plan;
 pub mod redeem;

@@ -85,6 +85,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <p class="nav-heading">"Billing"</p>
                 <A href="/account/plan" on:click=pick.clone()>"Plan"</A>
                 <A href="/account/usage" on:click=pick.clone()>"Usage"</A>
+                <A href="/account/invoices" on:click=pick.clone()>"Invoices"</A>
                 <A href="/account/credits" on:click=pick.clone()>"Credits"</A>
                 {(users || audit || settings || billing).then(|| view! { <p class="nav-heading">"Administration"</p> })}
                 {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}

@@ -140,6 +140,11 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/admin_subscription", Some("billing_manage")),
     ("/api/ui/act_on_subscription", Some("billing_manage")),
     ("/api/ui/revenue_overview", Some("billing_manage")),
+    ("/api/ui/list_invoices", Some("account_read")),
+    ("/api/ui/billing_summary", Some("account_read")),
+    ("/api/ui/get_billing_settings", Some("billing_manage")),
+    ("/api/ui/save_billing_settings", Some("billing_manage")),
+    ("/api/ui/refund_invoice", Some("billing_manage")),
     ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

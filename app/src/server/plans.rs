@@ -134,3 +134,42 @@ pub async fn revenue_overview() -> Result<ops_types::RevenueOverview, ApiError> 
     let ctx = ctx()?;
     Ok(ops_billing::revenue::overview(&state()?.db, &ctx).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "list_invoices", input = Json)]
+pub async fn list_invoices(
+    query: SubscriptionQuery,
+) -> Result<Vec<ops_types::InvoiceSummary>, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::invoice::list(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "billing_summary", input = Json)]
+pub async fn billing_summary(
+    query: SubscriptionQuery,
+) -> Result<ops_types::BillingSummary, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::summary::summary(&state()?.db, &ctx, &query).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "get_billing_settings")]
+pub async fn get_billing_settings() -> Result<ops_types::BillingSettings, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::invoice::settings(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "save_billing_settings", input = Json)]
+pub async fn save_billing_settings(
+    input: ops_types::BillingSettings,
+) -> Result<ops_types::BillingSettings, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::invoice::save_settings(&state()?.db, &ctx, &input).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "refund_invoice", input = Json)]
+pub async fn refund_invoice(
+    subscription: String,
+    input: ops_types::RefundRequest,
+) -> Result<ops_types::CreditNote, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::invoice::refund(&state()?.db, &ctx, &subscription, &input).await?)
+}

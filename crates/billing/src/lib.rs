@@ -11,12 +11,15 @@ pub mod admin;
 pub mod check;
 pub mod codes;
 mod error;
+pub mod invoice;
 pub mod ledger;
+pub mod pdf;
 pub mod period;
 pub mod plans;
 pub mod query;
 pub mod revenue;
 pub mod subscription;
+pub mod summary;
 pub mod usage;
 
 pub use error::BillingError;

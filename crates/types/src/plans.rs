@@ -387,6 +387,7 @@ pub struct AdminSubscriptionDetail {
     pub owner_name: String,
     pub subscription: Subscription,
     pub history: Vec<SubscriptionEvent>,
+    pub invoices: Vec<crate::InvoiceSummary>,
 }
 
 /// `POST /api/v1/admin/subscriptions/{id}/suspend` and the other administrator actions.

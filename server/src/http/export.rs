@@ -1,4 +1,5 @@
-//! Downloads: CSV (cells that a spreadsheet would run as formulas are defused) and JSON Lines.
+//! Downloads: CSV (cells that a spreadsheet would run as formulas are defused), JSON Lines and
+//! PDF.
 
 use std::borrow::Cow;
 
@@ -63,6 +64,11 @@ where
     }
     let body = w.into_inner().map_err(|e| fail(e.into_error().into()))?;
     Ok(attachment(body, "text/csv; charset=utf-8", filename))
+}
+
+/// A PDF download.
+pub fn pdf(filename: &str, body: Vec<u8>) -> Response {
+    attachment(body, "application/pdf", filename)
 }
 
 /// A JSON Lines download: one object per line.

@@ -235,6 +235,16 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::admin::subscriptions::suspend))
         .routes(routes!(v1::admin::subscriptions::reactivate))
         .routes(routes!(v1::admin::subscriptions::reset_usage))
+        .routes(routes!(v1::billing::refund))
+        .routes(routes!(v1::billing::invoices))
+        .routes(routes!(v1::billing::get_invoice))
+        .routes(routes!(v1::billing::download))
+        .routes(routes!(v1::billing::cycle))
+        .routes(routes!(v1::billing::summary))
+        .routes(routes!(
+            v1::billing::get_settings,
+            v1::billing::put_settings
+        ))
         .routes(routes!(v1::usage::log))
         .routes(routes!(v1::usage::current))
         .routes(routes!(v1::usage::by_service))

@@ -16,6 +16,7 @@ mod idp;
 mod impersonation;
 mod imports;
 mod inbox;
+mod invoices;
 mod keys;
 mod mail;
 mod mfa;

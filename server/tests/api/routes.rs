@@ -198,7 +198,15 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         | "/api/ui/subscription_history"
         | "/api/ui/reactivate_subscription"
         | "/api/ui/get_usage"
-        | "/api/ui/usage_days" => r#"{"query":{}}"#,
+        | "/api/ui/usage_days"
+        | "/api/ui/list_invoices"
+        | "/api/ui/billing_summary" => r#"{"query":{}}"#,
+        "/api/ui/save_billing_settings" => {
+            r#"{"input":{"seller_name":"","seller_address":"","tax_id":"","tax_name":"","tax_rate_bp":0,"invoice_prefix":"OC"}}"#
+        }
+        "/api/ui/refund_invoice" => {
+            r#"{"subscription":"00000000-0000-7000-8000-000000000000","input":{"invoice_id":"x","reason":"walk"}}"#
+        }
         "/api/ui/save_plan" => {
             r#"{"plan":{"code":"walk","name":"Walk","description":"","position":9,"currency":"USD","price_monthly":0,"price_yearly":0,"trial_days":0,"included_credits":0,"request_limit":null,"rate_limit_rpm":null,"overage":"block","services":[],"features":[],"model_groups":[],"public":false},"create":false}"#
         }

@@ -4,6 +4,7 @@ pub mod api_keys;
 mod avatar;
 pub mod credits;
 pub mod inbox;
+pub mod invoices;
 mod linked;
 mod mfa;
 pub mod notifications;

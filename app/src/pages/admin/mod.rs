@@ -1,6 +1,7 @@
 //! Administration pages.
 
 pub mod audit;
+pub mod billing_details;
 pub mod codes;
 mod ledger;
 mod mfa_policy;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use ops_types::{SmtpSettings, SmtpSettingsForUpdate};
 
+use super::billing_details::BillingDetailsCard;
 use super::ledger::LedgerCard;
 use super::sso::SsoCard;
 use crate::components::alert::ErrorBox;
@@ -28,6 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
         </Suspense>
         <RegistrationCard />
         <SsoCard />
+        <BillingDetailsCard />
         <LedgerCard />
     }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::invoices::InvoicesCard;
 use crate::components::plan::PlanCard;
 use crate::components::usage::UsageCard;
 
@@ -22,6 +23,8 @@ pub fn OrgPlanPage() -> impl IntoView {
         <p class="muted">"Paid from the organisation's bought credits; members' usage counts against its allowances."</p>
         <PlanCard org_id=Some(id.clone()) />
         <h2>"Usage"</h2>
-        <UsageCard org_id=Some(id) />
+        <UsageCard org_id=Some(id.clone()) />
+        <h2>"Invoices"</h2>
+        <InvoicesCard org_id=Some(id) />
     }
 }

@@ -118,6 +118,12 @@ async fn find(conn: &mut ops_db::AnyConnection, id: &str) -> Result<Sub, Billing
     Ok(sub_of(&row)?)
 }
 
+/// The subscription by id or e-mail, locked for the rest of the transaction.
+pub(crate) async fn find_locked(tx: &mut ops_db::Tx, id: &str) -> Result<Sub, BillingError> {
+    let found = find(tx, id).await?;
+    super::lock(tx, found.kind, &found.owner_id).await
+}
+
 /// `GET /api/v1/admin/subscriptions/{id}`.
 pub async fn detail(
     db: &Db,
@@ -137,10 +143,12 @@ pub async fn detail(
     let subscription = view(&mut conn, &s).await?;
     drop(conn);
     let history = super::history_of(db, &s.id).await?;
+    let invoices = crate::invoice::list_of(db, s.kind, &s.owner_id).await?;
     Ok(AdminSubscriptionDetail {
         owner_name,
         subscription,
         history,
+        invoices,
     })
 }
 

@@ -11,6 +11,7 @@ use ops_types::{
 };
 
 use super::{Discount, Sub, allowance, discount, event, lock, owner_of, save, view};
+use crate::invoice::{self, Issue};
 use crate::ledger::{self, Credit, Debit, Meta};
 use crate::{BillingError, period, plans};
 
@@ -300,6 +301,24 @@ pub async fn change(
         )
         .await
         .map_err(|e| explain_shortfall(e, &p))?;
+        let lines = p
+            .lines
+            .iter()
+            .map(|l| (l.description.clone(), l.amount))
+            .collect();
+        invoice::issue(
+            &mut tx,
+            Issue {
+                owner: s.owner(),
+                kind: "subscription",
+                currency: &p.currency,
+                lines,
+                period: Some((now, p.period_end)),
+                reference: Some(&s.id),
+                paid_with: "from account credits",
+            },
+        )
+        .await?;
     } else if p.total < 0 {
         ledger::credit(
             &mut tx,

@@ -14,6 +14,7 @@ use ops_db::{AnyConnection, Db, Row, now_ms};
 use ops_types::{CreditBucket, Interval, OwnerKind};
 
 use super::{Sub, allowance, discount, event, lock, save};
+use crate::invoice::{self, Issue};
 use crate::ledger::{self, Debit, Meta};
 use crate::{BillingError, period, plans};
 
@@ -76,11 +77,28 @@ pub(super) async fn renew(
         }
     };
     let (start, end) = period::containing(s.anchor_at, interval.months(), now);
-    let price = match discount(conn, s).await? {
-        Some(d) if d.applies(&plan.code, start) => price - d.off(price),
-        _ => price,
-    };
+    let list_price = price;
+    let coupon = discount(conn, s)
+        .await?
+        .filter(|d| d.applies(&plan.code, start));
+    let price = coupon.as_ref().map_or(price, |d| price - d.off(price));
     if price > 0 {
+        let mut lines = vec![(
+            format!(
+                "{} plan, billed {}ly, {} to {}",
+                plan.name,
+                interval.as_str(),
+                ops_types::date_of_ms(start),
+                ops_types::date_of_ms(end)
+            ),
+            list_price,
+        )];
+        if let Some(d) = &coupon {
+            lines.push((
+                format!("Coupon {}: {}% off", d.name, d.percent),
+                price - list_price,
+            ));
+        }
         let reason = format!("{} plan, {}ly", plan.name, interval.as_str());
         let key = format!("renew:{}:{start}", s.id);
         let paid = ledger::debit(
@@ -106,6 +124,19 @@ pub(super) async fn renew(
             }
             Err(e) => return Err(e),
         }
+        invoice::issue(
+            conn,
+            Issue {
+                owner: s.owner(),
+                kind: "subscription",
+                currency: &plan.currency,
+                lines,
+                period: Some((start, end)),
+                reference: Some(&s.id),
+                paid_with: "from account credits",
+            },
+        )
+        .await?;
     }
     let from = s.plan_code.clone();
     let kind = if s.status == "trialing" {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod codes;
 pub mod credits;
 pub mod inbox;
