@@ -286,6 +286,7 @@ try {
 
   await step('plans: the administrator edits a plan; a trial, then an upgrade with its proration preview; usage and limits; invoices as PDF', async () => {
     await navTo(page, 'Settings');
+    await page.getByTestId('stripe-status').getByText('Not set up').waitFor();
     await page.fill('[data-testid=billing-name]', 'E2E Cloud Ltd');
     await page.fill('[data-testid=billing-tax-name]', 'VAT');
     await page.fill('[data-testid=billing-tax-rate]', '20');
@@ -387,6 +388,7 @@ try {
     expect((await page.getByTestId('codes-download').getAttribute('href')).startsWith('data:text/csv'), 'a CSV download');
     await page.getByTestId('batch-Launch gift').waitFor();
     await navTo(page, 'Credits');
+    await page.getByTestId('payments-unavailable').waitFor();
     await page.fill('[data-testid=redeem-code]', codes[0].toLowerCase());
     await page.click('[data-testid=redeem-check]');
     await page.getByTestId('redeem-gives').getByText('Launch gift: $7.00 of credits').waitFor();

@@ -85,6 +85,23 @@ pub fn CreditsCard(
     }
 }
 
+/// Says so when card payments cannot be taken here, so that nobody looks for a "Buy" button.
+#[component]
+pub fn PaymentNotice() -> impl IntoView {
+    let available = Resource::new(|| (), |_| crate::server::plans::payments_available());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                (available.await == Ok(false)).then(|| view! {
+                    <div class="alert warning" data-testid="payments-unavailable">
+                        "Buying credits by card is unavailable on this server: an administrator has not set up Stripe.                          Credits can still be granted by an administrator, or come from a redemption code."
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 fn Balance(b: CreditBalance) -> impl IntoView {
     let cur = b.currency.clone();

@@ -145,6 +145,9 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/get_billing_settings", Some("billing_manage")),
     ("/api/ui/save_billing_settings", Some("billing_manage")),
     ("/api/ui/refund_invoice", Some("billing_manage")),
+    ("/api/ui/get_stripe_settings", Some("billing_manage")),
+    ("/api/ui/save_stripe_settings", Some("billing_manage")),
+    ("/api/ui/payments_available", Some("account_read")),
     ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

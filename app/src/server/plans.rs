@@ -173,3 +173,26 @@ pub async fn refund_invoice(
     let ctx = ctx()?;
     Ok(ops_billing::invoice::refund(&state()?.db, &ctx, &subscription, &input).await?)
 }
+
+#[server(prefix = "/api/ui", endpoint = "get_stripe_settings")]
+pub async fn get_stripe_settings() -> Result<ops_types::StripeSettings, ApiError> {
+    let ctx = ctx()?;
+    Ok(ops_billing::stripe::settings(&state()?.db, &ctx).await?)
+}
+
+#[server(prefix = "/api/ui", endpoint = "save_stripe_settings", input = Json)]
+pub async fn save_stripe_settings(
+    input: ops_types::StripeSettingsInput,
+) -> Result<ops_types::StripeSettings, ApiError> {
+    let ctx = ctx()?;
+    let st = state()?;
+    Ok(ops_billing::stripe::save(&st.db, &ctx, &st.secrets, &input).await?)
+}
+
+/// Whether card payments can be taken here (Stripe is set up).
+#[server(prefix = "/api/ui", endpoint = "payments_available")]
+pub async fn payments_available() -> Result<bool, ApiError> {
+    let ctx = ctx()?;
+    ctx.require(ops_types::Permission::AccountRead)?;
+    Ok(ops_billing::stripe::configured(&state()?.db).await?)
+}

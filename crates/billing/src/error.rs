@@ -19,6 +19,9 @@ pub enum BillingError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// A request that cannot be taken as it is (a webhook with a bad signature, say).
+    #[error("{0}")]
+    Rejected(String),
     /// A plan refused: the service is not included, or an allowance is used up.
     #[error("{message}")]
     Refused {
@@ -59,6 +62,7 @@ impl From<BillingError> for ApiError {
             }
             BillingError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
             BillingError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
+            BillingError::Rejected(m) => ApiError::new(ErrorCode::BadRequest, m),
             BillingError::Refused {
                 code,
                 message,

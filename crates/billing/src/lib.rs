@@ -18,6 +18,7 @@ pub mod period;
 pub mod plans;
 pub mod query;
 pub mod revenue;
+pub mod stripe;
 pub mod subscription;
 pub mod summary;
 pub mod usage;

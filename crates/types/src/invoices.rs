@@ -128,3 +128,36 @@ pub struct BillingSummary {
     pub next_charge: i64,
     pub next_charge_at: i64,
 }
+
+/// `GET /api/v1/admin/settings/stripe`: the payment processor's settings; secrets only as hints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StripeSettings {
+    pub publishable_key: String,
+    pub secret_key_hint: Option<String>,
+    pub webhook_secret_hint: Option<String>,
+    /// `https://api.stripe.com` unless pointed at a test server.
+    pub api_base: String,
+    /// Both the secret key and the webhook signing secret are set: payments can be taken.
+    pub configured: bool,
+}
+
+/// `PUT /api/v1/admin/settings/stripe`. A secret left out (or empty) keeps the one stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StripeSettingsInput {
+    pub publishable_key: String,
+    pub secret_key: Option<String>,
+    pub webhook_secret: Option<String>,
+    pub api_base: Option<String>,
+}
+
+/// The answer to a Stripe webhook delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookAck {
+    pub id: String,
+    /// `processed`, `duplicate` (seen before: nothing done again), `stale` (older than what was
+    /// already applied to its object) or `ignored` (a type we do not act on).
+    pub status: String,
+}

@@ -235,6 +235,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::admin::subscriptions::suspend))
         .routes(routes!(v1::admin::subscriptions::reactivate))
         .routes(routes!(v1::admin::subscriptions::reset_usage))
+        .routes(routes!(v1::stripe::receive))
+        .routes(routes!(v1::stripe::get_settings, v1::stripe::put_settings))
         .routes(routes!(v1::billing::refund))
         .routes(routes!(v1::billing::invoices))
         .routes(routes!(v1::billing::get_invoice))

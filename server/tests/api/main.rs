@@ -28,6 +28,7 @@ mod sessions;
 mod smtp;
 mod sso;
 mod sso_providers;
+mod stripe;
 mod subscriptions;
 mod system;
 mod tiers;

@@ -204,6 +204,7 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/save_billing_settings" => {
             r#"{"input":{"seller_name":"","seller_address":"","tax_id":"","tax_name":"","tax_rate_bp":0,"invoice_prefix":"OC"}}"#
         }
+        "/api/ui/save_stripe_settings" => r#"{"input":{"publishable_key":""}}"#,
         "/api/ui/refund_invoice" => {
             r#"{"subscription":"00000000-0000-7000-8000-000000000000","input":{"invoice_id":"x","reason":"walk"}}"#
         }

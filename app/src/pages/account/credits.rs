@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use ops_types::LedgerQuery;
 
-use crate::components::credits::CreditsCard;
+use crate::components::credits::{CreditsCard, PaymentNotice};
 
 #[component]
 pub fn CreditsPage() -> impl IntoView {
@@ -15,6 +15,7 @@ pub fn CreditsPage() -> impl IntoView {
             "Credits pay for usage. Granted credits (plan allowances, gifts) are spent before paid ones, \
              and the soonest to expire first. Amounts are in US dollars, exact to a millionth."
         </p>
+        <PaymentNotice />
         <CreditsCard query=LedgerQuery::default() redeem=true />
     }
 }

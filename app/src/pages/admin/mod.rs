@@ -11,6 +11,7 @@ pub mod revenue;
 mod roles;
 pub mod settings;
 mod sso;
+pub mod stripe_settings;
 pub mod subscription_detail;
 pub mod subscriptions;
 mod user_create;

@@ -8,6 +8,7 @@ use ops_types::{SmtpSettings, SmtpSettingsForUpdate};
 use super::billing_details::BillingDetailsCard;
 use super::ledger::LedgerCard;
 use super::sso::SsoCard;
+use super::stripe_settings::StripeCard;
 use crate::components::alert::ErrorBox;
 use crate::server::mail::{
     SaveRegistrationMode, SaveSmtp, SendTestMail, get_smtp, registration_mode,
@@ -29,6 +30,7 @@ pub fn SettingsPage() -> impl IntoView {
         </Suspense>
         <RegistrationCard />
         <SsoCard />
+        <StripeCard />
         <BillingDetailsCard />
         <LedgerCard />
     }

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use ops_types::{LedgerQuery, Permission};
 
-use crate::components::credits::CreditsCard;
+use crate::components::credits::{CreditsCard, PaymentNotice};
 use crate::components::shell::CurrentUser;
 
 #[component]
@@ -24,6 +24,7 @@ pub fn OrgCreditsPage() -> impl IntoView {
             <div class="actions"><a class="button secondary" href=format!("/org/{id}")>"← The organisation"</a></div>
         </div>
         <p class="muted">"Usage by members with keys scoped to this organisation is paid from here."</p>
+        <PaymentNotice />
         <CreditsCard query=LedgerQuery { org_id: Some(id.clone()), ..LedgerQuery::default() } manage=manage redeem=true />
     }
 }

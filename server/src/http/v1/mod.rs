@@ -15,6 +15,7 @@ pub mod profile;
 pub mod sessions;
 pub mod setup;
 pub mod sso;
+pub mod stripe;
 pub mod subscriptions;
 pub mod system;
 pub mod usage;
