@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod chart;
 pub mod credits;
+pub mod field;
 pub mod format;
 pub mod invoices;
 pub mod pager;

@@ -5,14 +5,9 @@
 use ops_types::{MICROS, Role};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, backends, error_of, spawn_app};
+use crate::helpers::{PASSWORD, backends, error_of, fund, spawn_app, status_of, without_trial};
 
 const USD: i64 = MICROS;
-
-async fn status_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn credit_codes_are_shown_once_redeemed_once_and_never_past_their_uses() {
@@ -217,20 +212,8 @@ async fn a_coupon_takes_its_percentage_off_plan_changes_and_renewals() {
         let email = app.user(Role::Developer).await;
         let me = app.sign_in(&email, PASSWORD).await;
         let uid = app.user_id(&email).await;
-        let fund = json!({"user_id": uid, "amount": 100 * USD, "bucket": "paid", "reason": "card"});
-        assert_eq!(
-            app.post_json(&admin, "/api/v1/credits/allocate", &fund)
-                .await
-                .status(),
-            201
-        );
-        app.get_json::<Value>(&me, "/api/v1/subscriptions/current")
-            .await;
-        sqlx::query("UPDATE subscriptions SET trial_used = 1 WHERE owner_id = $1")
-            .bind(&uid)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
+        fund(&app, &admin, &uid, 100 * USD).await;
+        without_trial(&app, &me, &uid).await;
 
         let coupon = json!({"kind": "coupon", "name": "Launch", "code": "LAUNCH-20", "percent_off": 20,
             "months": 3, "plans": ["starter", "professional"], "uses_per_code": 100});

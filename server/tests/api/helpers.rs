@@ -190,3 +190,52 @@ pub async fn error_of(res: reqwest::Response) -> Value {
     let body: Value = res.json().await.unwrap();
     body["error"].clone()
 }
+
+/// A response's status and JSON body (null when it has none).
+pub async fn status_of(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Bought credits into a user's account, by an administrator.
+pub async fn fund(app: &TestApp, admin: &reqwest::Client, uid: &str, amount: i64) {
+    let body =
+        serde_json::json!({"user_id": uid, "amount": amount, "bucket": "paid", "reason": "top up"});
+    let res = app
+        .post_json(admin, "/api/v1/credits/allocate", &body)
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
+/// Makes the user's subscription (on the free plan) and spends its trial, so that a paid plan
+/// is charged at once.
+pub async fn without_trial(app: &TestApp, client: &reqwest::Client, uid: &str) {
+    app.get_json::<Value>(client, "/api/v1/subscriptions/current")
+        .await;
+    sqlx::query("UPDATE subscriptions SET trial_used = 1 WHERE owner_id = $1")
+        .bind(uid)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+}
+
+/// A developer with `funds` in bought credits, then on `plan` (paid at once): e-mail, client
+/// and id.
+pub async fn subscribed(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    plan: &str,
+    funds: i64,
+) -> (String, reqwest::Client, String) {
+    let email = app.user(Role::Developer).await;
+    let me = app.sign_in(&email, PASSWORD).await;
+    let uid = app.user_id(&email).await;
+    fund(app, admin, &uid, funds).await;
+    without_trial(app, &me, &uid).await;
+    let body = serde_json::json!({"plan": plan});
+    let res = app
+        .post_json(&me, "/api/v1/subscriptions/change", &body)
+        .await;
+    assert_eq!(res.status(), 201);
+    (email, me, uid)
+}

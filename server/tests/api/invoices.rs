@@ -5,38 +5,9 @@
 use ops_types::{MICROS, Role};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, backends, error_of, spawn_app};
+use crate::helpers::{backends, error_of, spawn_app, subscribed};
 
 const USD: i64 = MICROS;
-
-async fn on_starter(app: &TestApp, admin: &reqwest::Client) -> (String, reqwest::Client, String) {
-    let email = app.user(Role::Developer).await;
-    let me = app.sign_in(&email, PASSWORD).await;
-    let uid = app.user_id(&email).await;
-    let fund = json!({"user_id": uid, "amount": 100 * USD, "bucket": "paid", "reason": "card"});
-    assert_eq!(
-        app.post_json(admin, "/api/v1/credits/allocate", &fund)
-            .await
-            .status(),
-        201
-    );
-    app.get_json::<Value>(&me, "/api/v1/subscriptions/current")
-        .await;
-    sqlx::query("UPDATE subscriptions SET trial_used = 1 WHERE owner_id = $1")
-        .bind(&uid)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    let res = app
-        .post_json(
-            &me,
-            "/api/v1/subscriptions/change",
-            &json!({"plan": "starter"}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    (email, me, uid)
-}
 
 #[tokio::test]
 async fn invoices_are_numbered_taxed_downloadable_and_refunded_by_credit_notes() {
@@ -75,7 +46,7 @@ async fn invoices_are_numbered_taxed_downloadable_and_refunded_by_credit_notes()
             .unwrap();
         assert_eq!(saved["invoice_prefix"], "EX");
 
-        let (email, me, _) = on_starter(&app, &admin).await;
+        let (email, me, _) = subscribed(&app, &admin, "starter", 100 * USD).await;
         let list: Value = app.get_json(&me, "/api/v1/billing/invoices").await;
         let year = ops_types::date_of_ms(ops_db::now_ms())[..4].to_string();
         assert_eq!(list.as_array().unwrap().len(), 1);
@@ -100,7 +71,7 @@ async fn invoices_are_numbered_taxed_downloadable_and_refunded_by_credit_notes()
                 .unwrap()
                 .contains("Tax ID: DE123456789")
         );
-        let (_, other, _) = on_starter(&app, &admin).await;
+        let (_, other, _) = subscribed(&app, &admin, "starter", 100 * USD).await;
         let theirs: Value = app.get_json(&other, "/api/v1/billing/invoices").await;
         assert_eq!(
             theirs[0]["number"],

@@ -7,15 +7,12 @@
 use ops_types::{MICROS, Role};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, backends, error_of, spawn_app};
+use crate::helpers::{
+    PASSWORD, TestApp, backends, error_of, fund, spawn_app, status_of, subscribed,
+};
 
 const USD: i64 = MICROS;
 const DAY: i64 = 86_400_000;
-
-async fn status_of(res: reqwest::Response) -> (u16, Value) {
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 async fn post_keyed(
     app: &TestApp,
@@ -39,14 +36,6 @@ async fn post_keyed(
 async fn paid_balance(app: &TestApp, client: &reqwest::Client) -> i64 {
     let b: Value = app.get_json(client, "/api/v1/credits/balance").await;
     b["paid"].as_i64().unwrap()
-}
-
-async fn fund(app: &TestApp, admin: &reqwest::Client, uid: &str, amount: i64) {
-    let body = json!({"user_id": uid, "amount": amount, "bucket": "paid", "reason": "top up"});
-    let res = app
-        .post_json(admin, "/api/v1/credits/allocate", &body)
-        .await;
-    assert_eq!(res.status(), 201);
 }
 
 /// Moves the user's current period so that `elapsed` of it has passed and `left` remains.
@@ -472,26 +461,7 @@ async fn renewals_are_paid_once_or_leave_the_plan_overdue() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let admin = app.signed_in(Role::Admin).await;
-        let email = app.user(Role::Developer).await;
-        let me = app.sign_in(&email, PASSWORD).await;
-        let uid = app.user_id(&email).await;
-        fund(&app, &admin, &uid, 40 * USD).await;
-        app.get_json::<Value>(&me, "/api/v1/subscriptions/current")
-            .await;
-        sqlx::query("UPDATE subscriptions SET trial_used = 1 WHERE owner_id = $1")
-            .bind(&uid)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
-        let (status, _) = post_keyed(
-            &app,
-            &me,
-            "/api/v1/subscriptions/change",
-            "s",
-            &json!({"plan": "starter"}),
-        )
-        .await;
-        assert_eq!(status, 201);
+        let (_, me, uid) = subscribed(&app, &admin, "starter", 40 * USD).await;
         assert_eq!(paid_balance(&app, &me).await, 21 * USD);
 
         travel(&app, &uid, 31 * DAY, -1000).await;
@@ -757,26 +727,7 @@ async fn administrators_suspend_reactivate_reset_usage_and_see_revenue() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let admin = app.signed_in(Role::Admin).await;
-        let email = app.user(Role::Developer).await;
-        let me = app.sign_in(&email, PASSWORD).await;
-        let uid = app.user_id(&email).await;
-        fund(&app, &admin, &uid, 100 * USD).await;
-        app.get_json::<Value>(&me, "/api/v1/subscriptions/current")
-            .await;
-        sqlx::query("UPDATE subscriptions SET trial_used = 1 WHERE owner_id = $1")
-            .bind(&uid)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
-        let (status, _) = post_keyed(
-            &app,
-            &me,
-            "/api/v1/subscriptions/change",
-            "a",
-            &json!({"plan": "starter"}),
-        )
-        .await;
-        assert_eq!(status, 201);
+        let (email, me, _) = subscribed(&app, &admin, "starter", 100 * USD).await;
         let other = app.signed_in(Role::Developer).await;
         app.get_json::<Value>(&other, "/api/v1/subscriptions/current")
             .await;

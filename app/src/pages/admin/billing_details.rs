@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use ops_types::BillingSettings;
 
 use crate::components::alert::ErrorBox;
+use crate::components::field::TextField;
 use crate::server::plans::{SaveBillingSettings, get_billing_settings};
 
 #[component]
@@ -71,21 +72,14 @@ fn Form(s: BillingSettings) -> impl IntoView {
             },
         });
     };
-    let field = |label: &'static str, testid: &'static str, s: RwSignal<String>| {
-        view! {
-            <label class="narrow-field">{label}
-                <input type="text" data-testid=testid prop:value=move || s.get() on:input=move |e| s.set(event_target_value(&e)) />
-            </label>
-        }
-    };
     view! {
         <form class="form" on:submit=submit data-testid="billing-details-form">
             <div class="form inline">
-                {field("Business name", "billing-name", name)}
-                {field("Tax ID", "billing-tax-id", tax_id)}
-                {field("Tax name", "billing-tax-name", tax_name)}
-                {field("Tax rate (%)", "billing-tax-rate", rate)}
-                {field("Number prefix", "billing-prefix", prefix)}
+                <TextField label="Business name" testid="billing-name" value=name />
+                <TextField label="Tax ID" testid="billing-tax-id" value=tax_id />
+                <TextField label="Tax name" testid="billing-tax-name" value=tax_name />
+                <TextField label="Tax rate (%)" testid="billing-tax-rate" value=rate />
+                <TextField label="Number prefix" testid="billing-prefix" value=prefix />
             </div>
             <label>"Address"
                 <textarea rows="3" data-testid="billing-address" prop:value=move || address.get()

@@ -11,6 +11,7 @@ use ops_types::{
 
 use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
+use crate::components::field::TextField;
 use crate::components::format::encode;
 use crate::server::billing::{CreateCodes, WithdrawCodes, list_codes};
 
@@ -208,17 +209,6 @@ fn CodeForm(create: ServerAction<CreateCodes>) -> impl IntoView {
             Err(e) => problem.set(Some(e)),
         }
     };
-    let field = |label: &'static str,
-                 testid: &'static str,
-                 s: RwSignal<String>,
-                 hint: &'static str| {
-        view! {
-            <label class="narrow-field">{label}
-                <input type="text" data-testid=testid prop:value=move || s.get() on:input=move |e| s.set(event_target_value(&e)) />
-                <span class="hint">{hint}</span>
-            </label>
-        }
-    };
     view! {
         <section class="card">
             <h3>"Make codes"</h3>
@@ -230,31 +220,31 @@ fn CodeForm(create: ServerAction<CreateCodes>) -> impl IntoView {
                             <option value="coupon">"Coupon"</option>
                         </select>
                     </label>
-                    {field("Name", "codes-name", name, "shown when redeemed")}
-                    {field("Valid until (optional)", "codes-until", until, "YYYY-MM-DD")}
-                    {field("Uses per code", "codes-uses", uses, "1: single use")}
+                    <TextField label="Name" testid="codes-name" value=name hint="shown when redeemed" />
+                    <TextField label="Valid until (optional)" testid="codes-until" value=until hint="YYYY-MM-DD" />
+                    <TextField label="Uses per code" testid="codes-uses" value=uses hint="1: single use" />
                 </div>
                 {move || if coupon() {
                     view! {
                         <div class="form inline">
-                            {field("Code", "codes-code", code, "what customers type")}
-                            {field("Percent off", "codes-percent", percent, "1 to 100")}
-                            {field("Months", "codes-months", months, "empty: for good")}
-                            {field("Plans", "codes-plans", plans, "comma-separated; empty: all")}
+                            <TextField label="Code" testid="codes-code" value=code hint="what customers type" />
+                            <TextField label="Percent off" testid="codes-percent" value=percent hint="1 to 100" />
+                            <TextField label="Months" testid="codes-months" value=months hint="empty: for good" />
+                            <TextField label="Plans" testid="codes-plans" value=plans hint="comma-separated; empty: all" />
                         </div>
                     }.into_any()
                 } else {
                     view! {
                         <div class="form inline">
-                            {field("How many", "codes-count", count, "1 to 10 000")}
-                            {field("Credits each (USD)", "codes-amount", amount, "")}
+                            <TextField label="How many" testid="codes-count" value=count hint="1 to 10 000" />
+                            <TextField label="Credits each (USD)" testid="codes-amount" value=amount hint="" />
                             <label class="narrow-field">"Kind of credits"
                                 <select on:change=move |e| bucket.set(event_target_value(&e))>
                                     <option value="granted">"Granted (free)"</option>
                                     <option value="paid">"Paid"</option>
                                 </select>
                             </label>
-                            {field("Credits expire after (days)", "codes-days", days, "empty: never")}
+                            <TextField label="Credits expire after (days)" testid="codes-days" value=days hint="empty: never" />
                         </div>
                     }.into_any()
                 }}

@@ -7,6 +7,7 @@ use ops_types::{Overage, Plan, SERVICES, format_amount, parse_amount};
 
 use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
+use crate::components::field::TextField;
 use crate::server::plans::{RemovePlan, SavePlan, list_plans};
 
 #[component]
@@ -201,17 +202,6 @@ fn PlanForm(
             Err(e) => problem.set(Some(e)),
         }
     };
-    let field = |label: &'static str,
-                 testid: &'static str,
-                 s: RwSignal<String>,
-                 hint: &'static str| {
-        view! {
-            <label class="narrow-field">{label}
-                <input type="text" data-testid=testid prop:value=move || s.get() on:input=move |e| s.set(event_target_value(&e)) />
-                <span class="hint">{hint}</span>
-            </label>
-        }
-    };
     view! {
         <section class="card" data-testid="plan-form">
             <h3>{if create { "New plan".to_string() } else { format!("Edit {}", plan.name) }}</h3>
@@ -222,19 +212,19 @@ fn PlanForm(
                             on:input=move |e| code.set(event_target_value(&e)) />
                         <span class="hint">"lower-case, fixed once made"</span>
                     </label>
-                    {field("Name", "plan-name", name, "")}
-                    {field("Position", "plan-position", position, "order in the list")}
+                    <TextField label="Name" testid="plan-name" value=name hint="" />
+                    <TextField label="Position" testid="plan-position" value=position hint="order in the list" />
                 </div>
                 <label>"Description"
                     <input type="text" maxlength="500" prop:value=move || description.get() on:input=move |e| description.set(event_target_value(&e)) />
                 </label>
                 <div class="form inline">
-                    {field("Monthly price (USD)", "plan-monthly", monthly, "0 with yearly 0: free")}
-                    {field("Yearly price (USD)", "plan-yearly", yearly, "0: not sold yearly")}
-                    {field("Trial (days)", "plan-trial", trial, "on a first paid plan")}
-                    {field("Included credits (USD)", "plan-included", included, "each period")}
-                    {field("Requests a period", "plan-requests", requests, "empty: unlimited")}
-                    {field("Requests a minute", "plan-rpm", rpm, "empty: unlimited")}
+                    <TextField label="Monthly price (USD)" testid="plan-monthly" value=monthly hint="0 with yearly 0: free" />
+                    <TextField label="Yearly price (USD)" testid="plan-yearly" value=yearly hint="0: not sold yearly" />
+                    <TextField label="Trial (days)" testid="plan-trial" value=trial hint="on a first paid plan" />
+                    <TextField label="Included credits (USD)" testid="plan-included" value=included hint="each period" />
+                    <TextField label="Requests a period" testid="plan-requests" value=requests hint="empty: unlimited" />
+                    <TextField label="Requests a minute" testid="plan-rpm" value=rpm hint="empty: unlimited" />
                 </div>
                 <label class="narrow-field">"When the included credits run out"
                     <select data-testid="plan-overage" on:change=move |e| overage.set(event_target_value(&e)) prop:value=move || overage.get()>
@@ -263,8 +253,8 @@ fn PlanForm(
                     }).collect_view()}
                 </fieldset>
                 <div class="form inline">
-                    {field("Model groups", "plan-groups", groups, "comma-separated")}
-                    {field("Features", "plan-features", features, "comma-separated")}
+                    <TextField label="Model groups" testid="plan-groups" value=groups hint="comma-separated" />
+                    <TextField label="Features" testid="plan-features" value=features hint="comma-separated" />
                 </div>
                 <label class="check">
                     <input type="checkbox" data-testid="plan-public" prop:checked=move || public.get()

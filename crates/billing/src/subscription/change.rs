@@ -443,32 +443,8 @@ pub async fn cancel(
     let by = Some((ctx.user_id.as_str(), None));
     let from = s.plan_code.clone();
     if s.status == "trialing" || s.status == "past_due" {
-        let free = plans::load(&mut tx, plans::FREE).await?;
-        let now = now_ms();
-        s.plan_code = free.code.clone();
-        s.interval = Interval::Month;
-        s.status = "active".into();
-        s.anchor_at = now;
-        s.period_start = now;
-        s.period_end = period::add_months(now, 1);
-        s.trial_end = None;
-        s.past_due_since = None;
-        s.next_plan = None;
-        s.next_interval = None;
         s.cancel_reason = why.clone();
-        save(&mut tx, &s).await?;
-        let codes = (Some(from.as_str()), Some(plans::FREE));
-        event(&mut tx, &s.id, "ended", codes, 0, why.as_deref(), by).await?;
-        let span = (s.period_start, s.period_end);
-        allowance(
-            &mut tx,
-            s.owner(),
-            &free,
-            free.included_credits,
-            span,
-            &s.id,
-        )
-        .await?;
+        super::renew::to_free(&mut tx, &mut s, now_ms(), why.as_deref(), by).await?;
     } else {
         s.cancel_at_period_end = true;
         s.cancel_reason = why.clone();

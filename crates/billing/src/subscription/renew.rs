@@ -22,12 +22,14 @@ const DAY_MS: i64 = 86_400_000;
 /// How long an unpaid renewal is retried before the plan ends.
 pub const GRACE_MS: i64 = 7 * DAY_MS;
 
-/// Moves the subscription to the free plan from `now`.
-async fn to_free(
+/// Moves the subscription to the free plan from `now` (an `ended` event, by `by` if a person
+/// asked for it).
+pub(super) async fn to_free(
     conn: &mut AnyConnection,
     s: &mut Sub,
     now: i64,
-    detail: &str,
+    detail: Option<&str>,
+    by: Option<(&str, Option<&str>)>,
 ) -> Result<(), BillingError> {
     let free = plans::load(conn, plans::FREE).await?;
     let from = s.plan_code.clone();
@@ -44,7 +46,7 @@ async fn to_free(
     s.next_interval = None;
     save(conn, s).await?;
     let codes = (Some(from.as_str()), Some(plans::FREE));
-    event(conn, &s.id, "ended", codes, 0, Some(detail), None).await?;
+    event(conn, &s.id, "ended", codes, 0, detail, by).await?;
     let span = (s.period_start, s.period_end);
     allowance(conn, s.owner(), &free, free.included_credits, span, &s.id).await
 }
@@ -198,7 +200,8 @@ async fn unpaid(
             conn,
             s,
             now,
-            "the trial ended and the first period could not be paid",
+            Some("the trial ended and the first period could not be paid"),
+            None,
         )
         .await?;
         return Ok(true);
@@ -222,7 +225,7 @@ async fn unpaid(
             Ok(false)
         }
         Some(since) if now - since >= GRACE_MS => {
-            to_free(conn, s, now, "unpaid for 7 days").await?;
+            to_free(conn, s, now, Some("unpaid for 7 days"), None).await?;
             Ok(true)
         }
         Some(_) => Ok(false),
