@@ -5,7 +5,9 @@
 use ops_types::{MICROS, Role};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, backends, error_of, fund, spawn_app, status_of, without_trial};
+use crate::helpers::{
+    PASSWORD, backends, error_of, fund, spawn_app, status_of, travel, without_trial,
+};
 
 const USD: i64 = MICROS;
 
@@ -315,14 +317,7 @@ async fn a_coupon_takes_its_percentage_off_plan_changes_and_renewals() {
             409
         );
 
-        let now = ops_db::now_ms();
-        sqlx::query("UPDATE subscriptions SET anchor_at = $2, period_start = $2, period_end = $3 WHERE owner_id = $1")
-            .bind(&uid)
-            .bind(now - 31 * 86_400_000)
-            .bind(now - 1000)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
+        travel(&app, &uid, 31 * 86_400_000, -1000).await;
         assert_eq!(
             ops_billing::subscription::renew_due(&app.db).await.unwrap(),
             1

@@ -239,3 +239,34 @@ pub async fn subscribed(
     assert_eq!(res.status(), 201);
     (email, me, uid)
 }
+
+/// Bought credits the client's account holds.
+pub async fn paid_balance(app: &TestApp, client: &reqwest::Client) -> i64 {
+    let b: Value = app.get_json(client, "/api/v1/credits/balance").await;
+    b["paid"].as_i64().unwrap()
+}
+
+/// Moves the user's current period so that `elapsed` of it has passed and `left` remains.
+pub async fn travel(app: &TestApp, uid: &str, elapsed: i64, left: i64) {
+    let now = ops_db::now_ms();
+    sqlx::query(
+        "UPDATE subscriptions SET period_start = $2, anchor_at = $2, period_end = $3 \
+         WHERE owner_kind = 'user' AND owner_id = $1",
+    )
+    .bind(uid)
+    .bind(now - elapsed)
+    .bind(now + left)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+}
+
+/// The kinds of the client's subscription events, newest first.
+pub async fn event_kinds(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
+    let h: Value = app.get_json(client, "/api/v1/subscriptions/history").await;
+    h.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect()
+}

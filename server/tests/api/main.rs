@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod account;
+mod admin_subscriptions;
 mod admin_users;
 mod audit;
 mod auth;
@@ -32,3 +33,4 @@ mod stripe;
 mod subscriptions;
 mod system;
 mod tiers;
+mod usage;

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod change;
+mod proration;
 mod renew;
 
 pub use change::{Expect, cancel, change, preview, reactivate};
