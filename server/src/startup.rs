@@ -129,9 +129,11 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         db.clone(),
         Duration::from_secs(60),
     ));
-    tokio::spawn(ops_billing::subscription::run_renewals(
+    // Card payments due (auto top-ups, renewals credits do not cover), then renewals.
+    tokio::spawn(ops_billing::stripe::charge::run_payments(
         db,
-        Duration::from_secs(60),
+        state.secrets.clone(),
+        Duration::from_secs(30),
     ));
     let router = crate::http::router(state.clone());
     Ok(Application {

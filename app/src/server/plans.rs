@@ -171,7 +171,11 @@ pub async fn refund_invoice(
     input: ops_types::RefundRequest,
 ) -> Result<ops_types::CreditNote, ApiError> {
     let ctx = ctx()?;
-    Ok(ops_billing::invoice::refund(&state()?.db, &ctx, &subscription, &input).await?)
+    let state = state()?;
+    Ok(
+        ops_billing::invoice::refund(&state.db, &state.secrets, &ctx, &subscription, &input)
+            .await?,
+    )
 }
 
 #[server(prefix = "/api/ui", endpoint = "get_stripe_settings")]

@@ -30,6 +30,9 @@ pub enum BillingError {
         limit: Option<Limit>,
         retry_after: Option<u64>,
     },
+    /// Stripe could not be reached, or answered with something we cannot read.
+    #[error("{0}")]
+    Upstream(String),
     #[error("database: {0}")]
     Db(#[from] DbError),
 }
@@ -63,6 +66,7 @@ impl From<BillingError> for ApiError {
             BillingError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
             BillingError::Conflict(m) => ApiError::new(ErrorCode::Conflict, m),
             BillingError::Rejected(m) => ApiError::new(ErrorCode::BadRequest, m),
+            BillingError::Upstream(m) => ApiError::new(ErrorCode::Upstream, m),
             BillingError::Refused {
                 code,
                 message,

@@ -22,6 +22,12 @@ pub fn add_months(anchor: i64, months: i64) -> i64 {
     }
 }
 
+/// The first instant of the calendar month (UTC) that `at` falls in.
+pub fn month_start(at: i64) -> i64 {
+    let (y, m, _) = civil_from_days(at.div_euclid(DAY_MS));
+    day_of_date(&format!("{y:04}-{m:02}-01")).map_or(at, |d| d * DAY_MS)
+}
+
 /// The period of `step` months (counted from `anchor`) that contains `at`: `(start, end)`,
 /// with `start <= at < end`. Before the anchor, the first period.
 pub fn containing(anchor: i64, step: u32, at: i64) -> (i64, i64) {

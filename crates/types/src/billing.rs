@@ -19,6 +19,15 @@ impl OwnerKind {
             OwnerKind::Org => "org",
         }
     }
+
+    /// From its stored name; anything but `org` is a user.
+    pub fn parse(s: &str) -> Self {
+        if s == "org" {
+            OwnerKind::Org
+        } else {
+            OwnerKind::User
+        }
+    }
 }
 
 /// Paid credits (bought) and granted credits (free: plan allowances, gifts) are kept apart.

@@ -38,6 +38,10 @@ pub enum ErrorCode {
     /// A plan's allowance for the period is used up; `limit` says which, how much was used and
     /// when it resets.
     QuotaExceeded,
+    /// The card was declined or needs its holder (Stripe's message says why).
+    PaymentFailed,
+    /// The payment processor could not be reached or answered badly.
+    Upstream,
     /// Something failed on our side; details are in the log under the request id.
     Internal,
     Unavailable,
@@ -56,9 +60,12 @@ impl ErrorCode {
             | ErrorCode::EmailUnverified => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
-            ErrorCode::InsufficientCredits | ErrorCode::PlanRequired => 402,
+            ErrorCode::InsufficientCredits | ErrorCode::PlanRequired | ErrorCode::PaymentFailed => {
+                402
+            }
             ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
             ErrorCode::Internal => 500,
+            ErrorCode::Upstream => 502,
             ErrorCode::Unavailable => 503,
         }
     }
@@ -80,6 +87,8 @@ impl ErrorCode {
             ErrorCode::InsufficientCredits => "insufficient_credits",
             ErrorCode::PlanRequired => "plan_required",
             ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::PaymentFailed => "payment_failed",
+            ErrorCode::Upstream => "upstream",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }

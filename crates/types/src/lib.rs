@@ -17,6 +17,7 @@ mod mfa;
 mod money;
 mod org;
 mod password;
+mod payments;
 mod plans;
 mod plans_text;
 mod role;
@@ -40,6 +41,7 @@ pub use org::*;
 pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,
 };
+pub use payments::*;
 pub use plans::*;
 pub use plans_text::{limit_label, limit_value, price_label, status_label};
 pub use role::{Permission, Role};

@@ -221,7 +221,8 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         }
         None => return res,
     };
-    if status.is_server_error() {
+    // Our own failures are logged, not told; an upstream's (Stripe unreachable) is told.
+    if status.is_server_error() && error.code != ErrorCode::Upstream {
         tracing::error!(status = %status, code = error.code.as_str(), "request failed");
         error.message = "internal error".into();
     }

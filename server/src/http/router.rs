@@ -247,6 +247,17 @@ pub fn router(state: AppState) -> Router {
             v1::billing::get_settings,
             v1::billing::put_settings
         ))
+        .routes(routes!(v1::payments::list, v1::payments::save))
+        .routes(routes!(v1::payments::setup))
+        .routes(routes!(v1::payments::set_default))
+        .routes(routes!(v1::payments::remove))
+        .routes(routes!(v1::payments::portal))
+        .routes(routes!(v1::payments::plan_checkout))
+        .routes(routes!(v1::payments::outcome))
+        .routes(routes!(v1::payments::packs))
+        .routes(routes!(v1::payments::save_packs))
+        .routes(routes!(v1::payments::purchase))
+        .routes(routes!(v1::payments::get_topup, v1::payments::put_topup))
         .routes(routes!(v1::usage::log))
         .routes(routes!(v1::usage::current))
         .routes(routes!(v1::usage::by_service))

@@ -13,6 +13,8 @@ pub struct TestApp {
     pub setup_token: Option<String>,
     pub db: Db,
     pub db_url: String,
+    /// The master key the app seals secrets with (for calling its jobs directly).
+    pub key: ops_secrets::MasterKey,
 }
 
 /// The backends every test runs on.
@@ -44,7 +46,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         ..Settings::default()
     };
     adjust(&mut settings);
+    let (data_dir, master_key) = (settings.data_dir.clone(), settings.master_key.clone());
     let app = ops_center::build(settings).await.unwrap();
+    let (key, _) = ops_secrets::MasterKey::load_or_create(&data_dir, Some(&master_key)).unwrap();
     let base = format!("http://{}", app.addr()); // the bound address, whatever public_url says
     let setup_token = app.setup_token().map(str::to_string);
     tokio::spawn(app.run_until_stopped());
@@ -54,6 +58,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         setup_token,
         db,
         db_url: url,
+        key,
     }
 }
 

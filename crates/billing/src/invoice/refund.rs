@@ -1,18 +1,22 @@
-//! Refunds: a credit note against one of a subscription's invoices, the amount back into the
-//! account's bought credits, numbered in its own sequence and audited.
+//! Refunds: a credit note against one of a subscription's invoices, numbered in its own sequence
+//! and audited. The money goes back the way it came: to the card through a Stripe refund for an
+//! invoice paid by card (the credits it bought are taken back, so they must be unspent), else
+//! into the account's bought credits.
 
 use ops_auth::AuthCtx;
-use ops_db::{AuditRecord, Db, new_id, now_ms, record_audit};
+use ops_db::{AuditRecord, Db, Row, new_id, now_ms, record_audit};
+use ops_secrets::MasterKey;
 use ops_types::{CreditBucket, CreditNote, OwnerKind, Permission, RefundRequest, format_amount};
 
 use super::{load, next_number, settings_on};
-use crate::ledger::{self, Credit, Meta};
-use crate::{BillingError, subscription};
+use crate::ledger::{self, Credit, Debit, Meta};
+use crate::{BillingError, stripe, subscription};
 
 /// `POST /api/v1/admin/subscriptions/{id}/refund`: a credit note against one of the
 /// subscription's invoices, the amount back into the account's bought credits.
 pub async fn refund(
     db: &Db,
+    key: &MasterKey,
     ctx: &AuthCtx,
     sub_id: &str,
     input: &RefundRequest,
@@ -66,24 +70,69 @@ pub async fn refund(
     .execute(&mut *tx)
     .await?;
     let why = format!("credit note {number} on invoice {}", inv.number);
-    ledger::credit(
-        &mut tx,
-        (sub.kind, &sub.owner_id),
-        Credit {
-            kind: "refund",
-            bucket: CreditBucket::Paid,
-            amount,
-            priority: None,
-            expires_at: None,
-            meta: Meta {
-                reason: Some(&why),
-                reference: Some(&inv.id),
-                actor_id: Some(&ctx.user_id),
-                idempotency_key: None,
+    let meta = Meta {
+        reason: Some(&why),
+        reference: Some(&inv.id),
+        actor_id: Some(&ctx.user_id),
+        idempotency_key: None,
+    };
+    let card: Option<String> = sqlx::query("SELECT reference FROM invoices WHERE id = $1")
+        .bind(&inv.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<Option<String>, _>("reference")?
+        .filter(|r| {
+            r.starts_with("pi_") && inv.paid_with.as_deref().is_some_and(|p| p.contains("card"))
+        });
+    if card.is_some() {
+        ledger::debit(
+            &mut tx,
+            (sub.kind, &sub.owner_id),
+            Debit {
+                kind: "refund",
+                amount,
+                only: Some(CreditBucket::Paid),
+                meta,
             },
-        },
-    )
-    .await?;
+        )
+        .await
+        .map_err(|e| match e {
+            BillingError::Insufficient { available, .. } => BillingError::Conflict(format!(
+                "the credits this card payment bought are partly spent: at most {} can go back to the card",
+                format_amount(available, &inv.currency)
+            )),
+            other => other,
+        })?;
+    } else {
+        ledger::credit(
+            &mut tx,
+            (sub.kind, &sub.owner_id),
+            Credit {
+                kind: "refund",
+                bucket: CreditBucket::Paid,
+                amount,
+                priority: None,
+                expires_at: None,
+                meta,
+            },
+        )
+        .await?;
+    }
+    // Stripe last: if it refuses, nothing above is kept.
+    if let Some(pi) = &card {
+        let per = stripe::micros_per_minor(&inv.currency);
+        if amount % per != 0 {
+            return Err(BillingError::invalid(
+                "amount",
+                "a card refund is in whole cents",
+            ));
+        }
+        let stripe = stripe::connect(db, key).await?;
+        stripe
+            .api
+            .refund(pi, amount / per, &format!("refund:{id}"))
+            .await?;
+    }
     let code = Some(sub.plan_code.as_str());
     let by = Some((ctx.user_id.as_str(), None));
     let detail = format!("{number}: {reason}");
@@ -98,8 +147,9 @@ pub async fn refund(
     )
     .await?;
     let audit = format!(
-        "invoice={} credit_note={number} amount={amount} reason={reason}",
-        inv.number
+        "invoice={} credit_note={number} amount={amount} to={} reason={reason}",
+        inv.number,
+        if card.is_some() { "card" } else { "credits" }
     );
     record_audit(
         &mut tx,

@@ -3,6 +3,10 @@
 //! secrets the product runs on free plans and administrators' credits, and says so where
 //! payment would be needed.
 
+pub mod api;
+pub mod cards;
+pub mod charge;
+pub mod checkout;
 pub mod webhook;
 
 use ops_auth::AuthCtx;
@@ -48,6 +52,68 @@ fn view(s: &Stored) -> StripeSettings {
         api_base: s.api_base.clone().unwrap_or_else(|| API_BASE.into()),
         configured: s.secret_key.is_some() && s.webhook_secret.is_some(),
     }
+}
+
+/// The processor, ready to call: its client, the publishable key for the browser and the API
+/// base (Stripe.js is served from the same test server when the base is not Stripe's).
+pub(crate) struct Stripe {
+    pub api: api::Api,
+    pub publishable_key: String,
+    pub api_base: String,
+}
+
+impl Stripe {
+    pub fn js_url(&self) -> String {
+        if self.api_base == API_BASE {
+            "https://js.stripe.com/v3/".into()
+        } else {
+            format!("{}/js.stripe.com/v3/", self.api_base)
+        }
+    }
+}
+
+/// Micro-units in one minor unit of `currency` (Stripe's amounts): a cent is 10 000, and a
+/// zero-decimal currency's unit (yen, won…) is 1 000 000.
+pub(crate) fn micros_per_minor(currency: &str) -> i64 {
+    const ZERO_DECIMAL: [&str; 16] = [
+        "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+        "XAF", "XOF", "XPF",
+    ];
+    if ZERO_DECIMAL.contains(&currency.to_uppercase().as_str()) {
+        1_000_000
+    } else {
+        10_000
+    }
+}
+
+/// The error for a payment asked of a server without Stripe.
+pub(crate) fn unavailable() -> BillingError {
+    BillingError::Conflict(
+        "card payments are not set up on this server: an administrator can add Stripe's keys in Settings".into(),
+    )
+}
+
+/// The processor, or [`unavailable`] when its secrets are not set.
+pub(crate) async fn connect(db: &Db, key: &MasterKey) -> Result<Stripe, BillingError> {
+    let mut conn = db.pool().acquire().await?;
+    let s = stored(&mut conn).await?;
+    drop(conn);
+    let v = view(&s);
+    let sealed = match (&s.secret_key, v.configured) {
+        (Some(sealed), true) => sealed,
+        _ => return Err(unavailable()),
+    };
+    let secret = key.open(CONTEXT, sealed).map_err(|_| {
+        BillingError::invalid(
+            "secret_key",
+            "the stored Stripe key cannot be opened with this master key",
+        )
+    })?;
+    Ok(Stripe {
+        api: api::Api::new(&secret, &v.api_base)?,
+        publishable_key: v.publishable_key,
+        api_base: v.api_base,
+    })
 }
 
 /// Whether payments can be taken (both secrets are set).

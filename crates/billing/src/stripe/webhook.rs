@@ -7,20 +7,19 @@
 //! credit it once.
 //!
 //! Acted on: `checkout.session.completed` and `checkout.session.async_payment_succeeded` for a
-//! paid session whose metadata says `purpose=credits` with `owner_kind`, `owner_id` and
-//! `credits` (micro-units): the credits go into the owner's bought credits and an invoice is
-//! issued for `amount_total`. Other types are recorded as ignored.
+//! paid session we made (metadata `purpose` = `credits` or `subscription`, with `owner_kind`,
+//! `owner_id` and `credits` in micro-units): see [`checkout::fulfil`]. Other types are recorded
+//! as ignored.
 
 use hmac::{Hmac, Mac};
 use ops_db::{AnyConnection, Db, now_ms};
 use ops_secrets::MasterKey;
-use ops_types::{CreditBucket, OwnerKind, WebhookAck, format_amount};
+use ops_types::WebhookAck;
 use serde_json::Value;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::invoice::{self, Issue};
-use crate::ledger::{self, Credit, Meta};
+use super::checkout::{self, Paid};
 use crate::{BillingError, stripe};
 
 /// How far a signature's timestamp may be from now, in seconds (Stripe's own default).
@@ -143,7 +142,7 @@ pub async fn receive(
     }
     let status = match &object_id {
         Some(obj) if !newest(&mut tx, obj, created).await? => "stale",
-        _ => apply(&mut tx, &id, &kind, &object).await?,
+        _ => apply(&mut tx, &kind, &object).await?,
     };
     sqlx::query("UPDATE stripe_events SET status = $2 WHERE id = $1")
         .bind(&id)
@@ -184,97 +183,46 @@ async fn newest(
 /// Acts on one event; returns `processed` or `ignored`.
 async fn apply(
     conn: &mut AnyConnection,
-    event_id: &str,
     kind: &str,
     object: &Value,
 ) -> Result<&'static str, BillingError> {
     match kind {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-            credits_bought(conn, event_id, object).await
+            session_paid(conn, object).await
         }
         _ => Ok("ignored"),
     }
 }
 
-/// A paid Checkout session for credits: the credits in, and an invoice for what was paid.
-async fn credits_bought(
+/// A completed Checkout session: fulfilled when paid (see [`checkout::fulfil`]).
+async fn session_paid(
     conn: &mut AnyConnection,
-    event_id: &str,
     session: &Value,
 ) -> Result<&'static str, BillingError> {
-    let meta = |k: &str| {
-        session
-            .pointer(&format!("/metadata/{k}"))
-            .and_then(Value::as_str)
-    };
-    let paid = session.get("payment_status").and_then(Value::as_str) == Some("paid");
-    if meta("purpose") != Some("credits") || !paid {
+    if session.get("payment_status").and_then(Value::as_str) != Some("paid") {
         return Ok("ignored");
     }
-    let owner_kind = match meta("owner_kind") {
-        Some("user") => OwnerKind::User,
-        Some("org") => OwnerKind::Org,
-        _ => return Err(rejected("metadata.owner_kind must be user or org")),
+    let text = |k: &str| session.get(k).and_then(Value::as_str).map(str::to_string);
+    let metadata = session
+        .get("metadata")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let paid = Paid {
+        id: text("id").ok_or_else(|| rejected("the session has no id"))?,
+        payment_intent: text("payment_intent"),
+        amount_total: session
+            .get("amount_total")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+        currency: text("currency").unwrap_or_else(|| "usd".into()),
+        metadata,
     };
-    let owner = meta("owner_id").ok_or_else(|| rejected("metadata.owner_id is missing"))?;
-    let credits: i64 = meta("credits")
-        .and_then(|c| c.parse().ok())
-        .filter(|c| *c > 0)
-        .ok_or_else(|| rejected("metadata.credits must be a positive number of micro-units"))?;
-    let session_id = session
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or(event_id);
-    // Stripe amounts are in the currency's minor unit (cents): 1 cent = 10 000 micro-units.
-    let paid_micros = session
-        .get("amount_total")
-        .and_then(Value::as_i64)
-        .unwrap_or(0)
-        .saturating_mul(10_000);
-    let currency = session
-        .get("currency")
-        .and_then(Value::as_str)
-        .unwrap_or("usd")
-        .to_uppercase();
-    let key = format!("stripe:{session_id}");
-    let reason = format!("bought by card ({})", format_amount(paid_micros, &currency));
-    let entry = ledger::credit(
-        conn,
-        (owner_kind, owner),
-        Credit {
-            kind: "purchase",
-            bucket: CreditBucket::Paid,
-            amount: credits,
-            priority: None,
-            expires_at: None,
-            meta: Meta {
-                reason: Some(&reason),
-                reference: Some(session_id),
-                actor_id: None,
-                idempotency_key: Some(&key),
-            },
-        },
-    )
-    .await?;
-    if !entry.replayed && paid_micros > 0 {
-        invoice::issue(
-            conn,
-            Issue {
-                owner: (owner_kind, owner),
-                kind: "credits",
-                currency: &currency,
-                lines: vec![(
-                    format!("{} of credits", format_amount(credits, &currency)),
-                    paid_micros,
-                )],
-                period: None,
-                reference: Some(session_id),
-                paid_with: "card (Stripe)",
-            },
-        )
-        .await?;
-    }
-    Ok("processed")
+    checkout::fulfil(conn, &paid).await
 }
 
 #[cfg(test)]

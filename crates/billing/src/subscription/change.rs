@@ -6,8 +6,8 @@
 use ops_auth::AuthCtx;
 use ops_db::{AnyConnection, Db, Row, now_ms};
 use ops_types::{
-    CancelRequest, ChangePreview, CreditBucket, Interval, Plan, PlanChange, Subscription,
-    SubscriptionQuery, date_of_ms, format_amount,
+    CancelRequest, ChangePreview, CreditBucket, Interval, OwnerKind, Plan, PlanChange,
+    Subscription, SubscriptionQuery, date_of_ms, format_amount,
 };
 
 use super::proration::compute;
@@ -16,7 +16,7 @@ use crate::invoice::{self, Issue};
 use crate::ledger::{self, Credit, Debit, Meta};
 use crate::{BillingError, plans};
 
-async fn available(conn: &mut AnyConnection, s: &Sub) -> Result<i64, BillingError> {
+pub(super) async fn available(conn: &mut AnyConnection, s: &Sub) -> Result<i64, BillingError> {
     let row = sqlx::query(
         "SELECT CAST(COALESCE(SUM(l.remaining), 0) AS BIGINT) AS n FROM credit_lots l \
          JOIN billing_accounts a ON a.id = l.account_id \
@@ -100,7 +100,30 @@ pub async fn change(
 ) -> Result<(Subscription, bool), BillingError> {
     let (kind, owner) = owner_of(db, ctx, input.org_id.as_deref(), true).await?;
     let mut tx = db.begin().await?;
-    let mut s = lock(&mut tx, kind, &owner).await?;
+    let out = apply(
+        &mut tx,
+        (kind, &owner),
+        input,
+        key,
+        Some(&ctx.user_id),
+        expect,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The change itself, inside the caller's transaction, by `actor` (none: paid by card through
+/// Checkout and applied when Stripe said so).
+pub(crate) async fn apply(
+    tx: &mut AnyConnection,
+    (kind, owner): (OwnerKind, &str),
+    input: &PlanChange,
+    key: Option<&str>,
+    actor: Option<&str>,
+    expect: Expect,
+) -> Result<(Subscription, bool), BillingError> {
+    let mut s = lock(tx, kind, owner).await?;
     if let Some(k) = key {
         let seen = sqlx::query(
             "SELECT id FROM subscription_events WHERE subscription_id = $1 AND request_key = $2",
@@ -110,12 +133,10 @@ pub async fn change(
         .fetch_optional(&mut *tx)
         .await?;
         if seen.is_some() {
-            let view = view(&mut tx, &s).await?;
-            tx.commit().await?;
-            return Ok((view, true));
+            return Ok((view(tx, &s).await?, true));
         }
     }
-    let (from, to, p) = prepare(&mut tx, &s, input).await?;
+    let (from, to, p) = prepare(tx, &s, input).await?;
     let fits = match expect {
         Expect::Any => true,
         Expect::Upgrade => p.kind != "downgrade",
@@ -128,18 +149,18 @@ pub async fn change(
         ));
     }
     let now = now_ms();
-    let by = Some((ctx.user_id.as_str(), key));
+    let by = actor.map(|a| (a, key));
     let reference = s.id.clone();
     let pay_key = key.map(|k| format!("change:{k}"));
     let meta = |reason: &'static str| Meta {
         reason: Some(reason),
         reference: Some(&reference),
-        actor_id: Some(&ctx.user_id),
+        actor_id: actor,
         idempotency_key: pay_key.as_deref(),
     };
     if p.total > 0 {
         ledger::debit(
-            &mut tx,
+            &mut *tx,
             s.owner(),
             Debit {
                 kind: "subscription",
@@ -156,7 +177,7 @@ pub async fn change(
             .map(|l| (l.description.clone(), l.amount))
             .collect();
         invoice::issue(
-            &mut tx,
+            &mut *tx,
             Issue {
                 owner: s.owner(),
                 kind: "subscription",
@@ -170,7 +191,7 @@ pub async fn change(
         .await?;
     } else if p.total < 0 {
         ledger::credit(
-            &mut tx,
+            &mut *tx,
             s.owner(),
             Credit {
                 kind: "refund",
@@ -190,8 +211,8 @@ pub async fn change(
             s.next_interval = Some(p.interval);
             s.cancel_at_period_end = false;
             s.cancel_reason = None;
-            save(&mut tx, &s).await?;
-            event(&mut tx, &s.id, "downgrade_scheduled", codes, 0, None, by).await?;
+            save(&mut *tx, &s).await?;
+            event(&mut *tx, &s.id, "downgrade_scheduled", codes, 0, None, by).await?;
         }
         kind => {
             let new_period = p.period_end != s.period_end || kind != "upgrade";
@@ -218,16 +239,16 @@ pub async fn change(
             s.next_plan = None;
             s.next_interval = None;
             s.past_due_since = None;
-            save(&mut tx, &s).await?;
+            save(&mut *tx, &s).await?;
             let kind_name = if kind == "trial" {
                 "trial_started"
             } else {
                 kind
             };
-            event(&mut tx, &s.id, kind_name, codes, p.total, None, by).await?;
+            event(&mut *tx, &s.id, kind_name, codes, p.total, None, by).await?;
             let start = if new_period { s.period_start } else { now };
             allowance(
-                &mut tx,
+                &mut *tx,
                 s.owner(),
                 &to,
                 p.credits_granted,
@@ -237,9 +258,7 @@ pub async fn change(
             .await?;
         }
     }
-    let view = view(&mut tx, &s).await?;
-    tx.commit().await?;
-    Ok((view, false))
+    Ok((view(tx, &s).await?, false))
 }
 
 /// A shortfall, said in the terms of the change.

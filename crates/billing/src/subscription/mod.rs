@@ -7,11 +7,12 @@ mod change;
 mod proration;
 mod renew;
 
+pub(crate) use change::apply;
 pub use change::{Expect, cancel, change, preview, reactivate};
-pub use renew::{renew_due, run_renewals};
+pub use renew::{Shortfall, renew_due, shortfalls};
 
 use ops_auth::AuthCtx;
-use ops_db::{AnyConnection, AnyRow, Db, Row, Tx, new_id, now_ms};
+use ops_db::{AnyConnection, AnyRow, Db, Row, new_id, now_ms};
 use ops_types::{
     CreditBucket, Interval, OwnerKind, Permission, Plan, Subscription, SubscriptionEvent,
     SubscriptionQuery,
@@ -229,7 +230,7 @@ async fn ensure(
     Ok(())
 }
 
-async fn select(
+pub(super) async fn select(
     conn: &mut AnyConnection,
     kind: OwnerKind,
     owner: &str,
@@ -247,7 +248,11 @@ async fn select(
 /// The owner's subscription, made if missing, locked for the rest of the transaction. A write
 /// comes first (SQLite takes its write lock there: a read first would deadlock two callers
 /// upgrading at once), then again once the row surely exists (PostgreSQL locks the row).
-pub(crate) async fn lock(tx: &mut Tx, kind: OwnerKind, owner: &str) -> Result<Sub, BillingError> {
+pub(crate) async fn lock(
+    tx: &mut AnyConnection,
+    kind: OwnerKind,
+    owner: &str,
+) -> Result<Sub, BillingError> {
     let touch = || {
         sqlx::query(
             "UPDATE subscriptions SET updated_at = updated_at WHERE owner_kind = $1 AND owner_id = $2",
@@ -255,9 +260,9 @@ pub(crate) async fn lock(tx: &mut Tx, kind: OwnerKind, owner: &str) -> Result<Su
         .bind(kind.as_str())
         .bind(owner)
     };
-    if touch().execute(&mut **tx).await?.rows_affected() == 0 {
+    if touch().execute(&mut *tx).await?.rows_affected() == 0 {
         ensure(tx, kind, owner).await?;
-        touch().execute(&mut **tx).await?;
+        touch().execute(&mut *tx).await?;
     }
     select(tx, kind, owner)
         .await?

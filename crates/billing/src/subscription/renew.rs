@@ -8,8 +8,6 @@
 //! payment carries a key made of the subscription and the period: several replicas running the
 //! job at once renew each subscription once.
 
-use std::time::Duration;
-
 use ops_db::{AnyConnection, Db, Row, now_ms};
 use ops_types::{CreditBucket, Interval, OwnerKind};
 
@@ -51,16 +49,20 @@ pub(super) async fn to_free(
     allowance(conn, s.owner(), &free, free.included_credits, span, &s.id).await
 }
 
-/// Renews `s` (locked by the caller) if its period has ended. Returns whether it moved on.
-pub(super) async fn renew(
-    conn: &mut AnyConnection,
-    s: &mut Sub,
-    now: i64,
-    retry: bool,
-) -> Result<bool, BillingError> {
-    if s.status == "suspended" || (s.period_end > now && !(retry && s.status == "past_due")) {
-        return Ok(false);
-    }
+/// What renewing `s` at `now` charges: the plan (the one a downgrade scheduled, or the free
+/// plan after a cancellation), its interval, the new period and the price after any coupon.
+pub(crate) struct Due {
+    pub code: String,
+    pub plan: ops_types::Plan,
+    pub interval: Interval,
+    pub start: i64,
+    pub end: i64,
+    pub list_price: i64,
+    pub price: i64,
+    pub coupon: Option<super::Discount>,
+}
+
+pub(crate) async fn due(conn: &mut AnyConnection, s: &Sub, now: i64) -> Result<Due, BillingError> {
     let (code, mut interval) = if s.cancel_at_period_end {
         (plans::FREE.to_string(), Interval::Month)
     } else {
@@ -84,6 +86,88 @@ pub(super) async fn renew(
         .await?
         .filter(|d| d.applies(&plan.code, start));
     let price = coupon.as_ref().map_or(price, |d| price - d.off(price));
+    Ok(Due {
+        code,
+        plan,
+        interval,
+        start,
+        end,
+        list_price,
+        price,
+        coupon,
+    })
+}
+
+/// A renewal the account's bought credits do not cover: how much is missing, for the card.
+#[derive(Debug, Clone)]
+pub struct Shortfall {
+    pub owner: (OwnerKind, String),
+    pub subscription: String,
+    pub period_start: i64,
+    pub amount: i64,
+    pub currency: String,
+    pub plan: String,
+}
+
+/// The renewals due now (or overdue) that bought credits do not cover; read only.
+pub async fn shortfalls(db: &Db) -> Result<Vec<Shortfall>, BillingError> {
+    let now = now_ms();
+    let rows = sqlx::query(
+        "SELECT owner_kind, owner_id FROM subscriptions \
+         WHERE period_end <= $1 AND status IN ('active', 'trialing', 'past_due') \
+         ORDER BY period_end LIMIT 500",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let mut conn = db.pool().acquire().await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let kind = if r.try_get::<String, _>("owner_kind")? == "org" {
+            OwnerKind::Org
+        } else {
+            OwnerKind::User
+        };
+        let owner: String = r.try_get("owner_id")?;
+        let Some(s) = super::select(&mut conn, kind, &owner).await? else {
+            continue;
+        };
+        let d = due(&mut conn, &s, now).await?;
+        let have = super::change::available(&mut conn, &s).await?;
+        if d.price > have {
+            out.push(Shortfall {
+                owner: (kind, owner),
+                subscription: s.id.clone(),
+                period_start: d.start,
+                amount: d.price - have,
+                currency: d.plan.currency.clone(),
+                plan: d.plan.name.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Renews `s` (locked by the caller) if its period has ended. Returns whether it moved on.
+pub(super) async fn renew(
+    conn: &mut AnyConnection,
+    s: &mut Sub,
+    now: i64,
+    retry: bool,
+) -> Result<bool, BillingError> {
+    if s.status == "suspended" || (s.period_end > now && !(retry && s.status == "past_due")) {
+        return Ok(false);
+    }
+    let Due {
+        code,
+        plan,
+        interval,
+        start,
+        end,
+        list_price,
+        price,
+        coupon,
+    } = due(conn, s, now).await?;
     if price > 0 {
         let mut lines = vec![(
             format!(
@@ -260,14 +344,4 @@ pub async fn renew_due(db: &Db) -> Result<usize, BillingError> {
         tx.commit().await?;
     }
     Ok(moved)
-}
-
-/// The scheduled job: [`renew_due`] every `every`, forever.
-pub async fn run_renewals(db: Db, every: Duration) {
-    loop {
-        if let Err(e) = renew_due(&db).await {
-            tracing::warn!(error = %e, "subscription renewals");
-        }
-        tokio::time::sleep(every).await;
-    }
 }

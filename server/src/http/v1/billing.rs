@@ -108,6 +108,6 @@ pub async fn refund(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RefundRequest>,
 ) -> Result<(StatusCode, Json<CreditNote>), HttpError> {
-    let note = invoice::refund(&state.db, &ctx, &id, &input).await?;
+    let note = invoice::refund(&state.db, &state.secrets, &ctx, &id, &input).await?;
     Ok((StatusCode::CREATED, Json(note)))
 }

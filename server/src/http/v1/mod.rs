@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod mail;
 pub mod mfa;
 pub mod org;
+pub mod payments;
 pub mod profile;
 pub mod sessions;
 pub mod setup;
