@@ -101,6 +101,22 @@ async function startIdp(appBase) {
   return { issuer, close: () => srv.close() };
 }
 
+// The Stripe test server (PyPI localstripe with Checkout and the portal added): its fake
+// Stripe.js draws the card field, its hosted page takes Checkout payments.
+async function startStripeFake() {
+  const port = await freePort();
+  const child = spawn('python3', [new URL('./peers/stripe_fake.py', import.meta.url).pathname, String(port)], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise(resolve => {
+      const c = new Socket().connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (up) return { child, base: `http://127.0.0.1:${port}` };
+    await new Promise(r => setTimeout(r, 50));
+  }
+  throw new Error('the Stripe test server did not start (pip install localstripe)');
+}
+
 // A real SMTP sink (PyPI aiosmtpd, Maildir handler) for the password-reset test.
 async function startSmtpSink() {
   const port = await freePort();
@@ -121,6 +137,7 @@ async function startSmtpSink() {
 
 const server = await startServer();
 const smtp = await startSmtpSink();
+const stripe = await startStripeFake();
 const idp = await startIdp(server.base);
 console.log(`# ${backend}: server at ${server.base}`);
 const browser = await chromium.launch({
@@ -400,6 +417,52 @@ try {
     await page.getByText('redeemed a code of this batch already').waitFor();
     await navTo(page, 'Codes and coupons');
     await page.getByTestId('batch-Launch gift').getByTestId('batch-redemptions').getByText('1').waitFor();
+  });
+
+  await step('cards and credit packs: Stripe connected; a card saved through Stripe.js; a pack bought through Checkout, the balance follows', async () => {
+    const secret = 'whsec_e2e_0123456789';
+    await navTo(page, 'Settings');
+    await page.fill('[data-testid=stripe-publishable]', 'pk_test_e2e_0123456789');
+    await page.fill('[data-testid=stripe-secret]', 'sk_test_e2e_0123456789');
+    await page.fill('[data-testid=stripe-webhook]', secret);
+    await page.fill('[data-testid=stripe-base]', stripe.base);
+    await page.click('[data-testid=stripe-save]');
+    await page.getByTestId('stripe-status').getByText('Payments can be taken').waitFor();
+    const hook = await fetch(`${stripe.base}/_config/webhooks/ops`, { method: 'POST',
+      body: new URLSearchParams({ url: `${server.base}/api/v1/webhooks/stripe`, secret }) });
+    expect(hook.ok, 'webhooks pointed at the server');
+
+    await navTo(page, 'Payment methods');
+    await page.getByTestId('cards-empty').waitFor();
+    await page.click('[data-testid=card-add]');
+    const field = page.getByTestId('card-field');
+    await field.locator('input[placeholder=number]').fill('4242424242424242');
+    await field.locator('input[placeholder=exp_month]').fill('12');
+    await field.locator('input[placeholder=exp_year]').fill('31');
+    await field.locator('input[placeholder=cvc]').fill('123');
+    await field.locator('input[placeholder=postal_code]').fill('10115');
+    await page.click('[data-testid=card-save]');
+    const row = page.locator('[data-testid=card-row][data-last4="4242"]');
+    await row.getByTestId('card-default').waitFor();
+    expect((await row.innerText()).includes('12/2031'), 'the expiry is shown');
+
+    await navTo(page, 'Credits');
+    const paid = async () => (await page.getByTestId('credit-paid').innerText()).trim();
+    const before = await paid();
+    await page.getByTestId('pack-pack-10').getByTestId('pack-buy').click();
+    await page.waitForURL(u => u.toString().startsWith(`${stripe.base}/checkout/pay/`));
+    await page.getByText('Pay USD 10.00').waitFor();
+    await page.fill('#cardNumber', '4242 4242 4242 4242');
+    await page.fill('#cardExpiry', '12 / 31');
+    await page.fill('#cardCvc', '123');
+    await page.fill('#billingName', 'Ada Admin');
+    await page.click('.SubmitButton');
+    await page.waitForURL(u => u.toString().startsWith(`${server.base}/account/credits?checkout=cs_`));
+    await page.getByTestId('checkout-outcome').getByText('Payment received: $10.00 of credits added.').waitFor();
+    const after = await paid();
+    const dollars = t => Number(t.replace(/[$,]/g, ''));
+    expect(Math.round((dollars(after) - dollars(before)) * 100) === 1000, `paid credits ${before} → ${after}`);
+    await page.locator('[data-testid=credit-history] tbody tr[data-kind=purchase]').first().waitFor();
   });
 
   await step('admin creates, finds, suspends and deletes a user', async () => {
@@ -823,6 +886,7 @@ try {
   await browser.close();
   server.child.kill('SIGTERM');
   smtp.child.kill('SIGTERM');
+  stripe.child.kill('SIGTERM');
   idp.close();
   rmSync(server.dataDir, { recursive: true, force: true });
 }

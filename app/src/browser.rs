@@ -97,6 +97,62 @@ mod imp {
         });
     }
 
+    /// Calls `window.opsCard[method](...args)` from `/card.js` (loaded on first use), which
+    /// returns a promise; `done` gets its string result or the error's message.
+    pub fn card_call(
+        method: &'static str,
+        args: Vec<String>,
+        done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = async {
+                let w = web_sys::window().ok_or("no window")?;
+                if !js_sys::Reflect::has(&w, &"opsCard".into()).unwrap_or(false) {
+                    let doc = w.document().ok_or("no document")?;
+                    let script = doc.create_element("script").map_err(|_| "no script")?;
+                    script
+                        .set_attribute("src", "/card.js")
+                        .map_err(|_| "no src")?;
+                    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+                        let _ = script.add_event_listener_with_callback("load", &resolve);
+                        let _ = script.add_event_listener_with_callback("error", &reject);
+                    });
+                    doc.head()
+                        .ok_or("no head")?
+                        .append_child(&script)
+                        .map_err(|_| "no head")?;
+                    wasm_bindgen_futures::JsFuture::from(loaded)
+                        .await
+                        .map_err(|_| "the card form could not be loaded")?;
+                }
+                let api = js_sys::Reflect::get(&w, &"opsCard".into()).map_err(|_| "no opsCard")?;
+                let f: js_sys::Function = js_sys::Reflect::get(&api, &method.into())
+                    .ok()
+                    .and_then(|f| f.dyn_into().ok())
+                    .ok_or("no such card call")?;
+                let list = js_sys::Array::new();
+                for a in &args {
+                    list.push(&a.into());
+                }
+                let promise: js_sys::Promise = f
+                    .apply(&api, &list)
+                    .ok()
+                    .and_then(|p| p.dyn_into().ok())
+                    .ok_or("the card call failed")?;
+                Ok::<_, &str>(wasm_bindgen_futures::JsFuture::from(promise).await)
+            }
+            .await;
+            done(match result {
+                Ok(Ok(v)) => Ok(v.as_string().unwrap_or_default()),
+                Ok(Err(e)) => Err(js_sys::Reflect::get(&e, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| "the card could not be saved".into())),
+                Err(m) => Err(m.to_string()),
+            });
+        });
+    }
+
     /// A full page load of `path` (not a client-side route change).
     pub fn go_to(path: &str) {
         if let Some(w) = web_sys::window() {
@@ -249,6 +305,12 @@ mod imp {
 mod imp {
     pub fn copy_to_clipboard(_text: &str) {}
     pub fn go_to(_path: &str) {}
+    pub fn card_call(
+        _method: &'static str,
+        _args: Vec<String>,
+        _done: impl FnOnce(Result<String, String>) + 'static,
+    ) {
+    }
     pub fn reload() {}
     pub fn upload_chosen_file(
         _ev: &leptos::ev::Event,

@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/plan") view={Lazy::<AccountPlan>::new()} />
                     <Route path=path!("account/usage") view={Lazy::<Usage>::new()} />
                     <Route path=path!("account/invoices") view={Lazy::<Invoices>::new()} />
+                    <Route path=path!("account/payment-methods") view={Lazy::<PaymentMethods>::new()} />
                     <Route path=path!("org/:id") view={Lazy::<Org>::new()} />
                     <Route path=path!("org/:id/credits") view={Lazy::<OrgCredits>::new()} />
                     <Route path=path!("org/:id/plan") view={Lazy::<OrgPlan>::new()} />

@@ -12,8 +12,8 @@ use leptos_router::LazyRoute;
 use crate::components::shell::Shell;
 use crate::pages::account::{
     api_keys::ApiKeysPage, credits::CreditsPage, inbox::InboxPage, invoices::InvoicesPage,
-    notifications::NotificationsPage, orgs::OrgsPage, plan::PlanPage, profile::ProfilePage,
-    security::SecurityPage, usage::UsagePage,
+    notifications::NotificationsPage, orgs::OrgsPage, payment_methods::PaymentMethodsPage,
+    plan::PlanPage, profile::ProfilePage, security::SecurityPage, usage::UsagePage,
 };
 use crate::pages::admin::{
     audit::AuditPage, codes::CodesPage, orgs::AllOrgsPage, plans::PlansPage, revenue::RevenuePage,
@@ -85,6 +85,7 @@ area! { account_pages, __preload_account_pages:
     AccountPlan => PlanPage,
     Usage => UsagePage,
     Invoices => InvoicesPage,
+    PaymentMethods => PaymentMethodsPage,
 }
 area! { org_pages, __preload_org_pages:
     Org => OrgPage,

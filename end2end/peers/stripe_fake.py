@@ -11,7 +11,7 @@ localstripe). Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0341 is decli
 """
 
 import html
-import json
+import os
 import sys
 import time
 
@@ -170,7 +170,7 @@ def expire_route(request):
     return json_response(CheckoutSession._api_expire(request.match_info['id'])._export())
 
 
-PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>{title}</title>
 <style>body{{font:15px system-ui;max-width:420px;margin:40px auto}}label{{display:block;margin:10px 0}}
 input{{width:100%;padding:8px}}.SubmitButton{{margin-top:14px;padding:10px;width:100%}}
 .error{{color:#b00}}</style></head><body>{body}</body></html>"""
@@ -251,9 +251,26 @@ app.router.add_post('/checkout/pay/{id}', pay_post)
 app.router.add_get('/billing_portal/{id}', portal_get)
 
 
+# localstripe's Stripe.js declares `class Element` at the top level of its script, which
+# shadows the DOM's `Element` for every other script on the page (wasm-bindgen's glue among
+# them); the real Stripe.js keeps to itself. Served wrapped in a function scope, like the real one.
+_JS = None
+
+
+def stripe_js():
+    global _JS
+    if _JS is None:
+        path = os.path.join(os.path.dirname(resources.__file__), 'localstripe-v3.js')
+        with open(path) as f:
+            _JS = '(function () {\n' + f.read() + '\nwindow.Stripe = Stripe;\n})();\n'
+    return web.Response(text=_JS, content_type='application/javascript')
+
+
 # The hosted pages are reached by the browser, without an API key.
 @web.middleware
 async def auth(request, handler):
+    if request.path == '/js.stripe.com/v3/':
+        return stripe_js()
     if request.path.startswith(('/checkout/pay/', '/billing_portal/')):
         return await handler(request)
     return await server.auth_middleware(request, handler)

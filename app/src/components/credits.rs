@@ -31,11 +31,13 @@ pub fn CreditsCard(
     let grant = ServerAction::<GrantCredits>::new();
     let deduct = ServerAction::<DeductCredits>::new();
     let redeemed = ServerAction::<RedeemCode>::new();
+    let paid = crate::components::buy::checkout_done();
     let moved = move || {
         (
             grant.version().get(),
             deduct.version().get(),
             redeemed.version().get(),
+            paid(),
         )
     };
     let before = RwSignal::new(None::<i64>);

@@ -1,6 +1,8 @@
 //! Reusable pieces: the console shell, live charts, alerts and formatting helpers.
 
 pub mod alert;
+pub mod buy;
+pub mod cards;
 pub mod chart;
 pub mod credits;
 pub mod field;

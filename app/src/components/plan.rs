@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use ops_types::{
-    CancelRequest, ChangePreview, Interval, Plan, PlanChange, Subscription, SubscriptionEvent,
-    SubscriptionQuery, date_of_ms, format_amount, price_label, status_label,
+    CancelRequest, ChangePreview, Interval, Plan, PlanChange, PlanCheckout, Subscription,
+    SubscriptionEvent, SubscriptionQuery, date_of_ms, format_amount, price_label, status_label,
 };
 
 use crate::browser::request_key;
@@ -24,11 +24,13 @@ pub fn PlanCard(
     let change = ServerAction::<ChangePlan>::new();
     let cancel = ServerAction::<CancelSubscription>::new();
     let reactivate = ServerAction::<ReactivateSubscription>::new();
+    let paid = crate::components::buy::checkout_done();
     let changed = move || {
         (
             change.version().get(),
             cancel.version().get(),
             reactivate.version().get(),
+            paid(),
         )
     };
     let query = SubscriptionQuery {
@@ -293,6 +295,11 @@ fn Preview(
     } else {
         money(p.total)
     };
+    let by_card = PlanCheckout {
+        org_id: org_id.clone(),
+        plan: p.to_plan.clone(),
+        interval: Some(p.interval),
+    };
     let input = PlanChange {
         org_id,
         plan: p.to_plan.clone(),
@@ -325,6 +332,7 @@ fn Preview(
                     {format!("You need {} more in bought credits. ", money(p.total - p.available))}
                     <a href="/account/credits">"Buy credits"</a>
                 </div>
+                <PayByCard input=by_card.clone() amount=money(p.total - p.available) />
             })}
             <div class="buttons">
                 <button type="button" class="button primary" data-testid="preview-confirm"
@@ -332,6 +340,38 @@ fn Preview(
                 <button type="button" class="button" on:click=move |_| clear()>"Not now"</button>
             </div>
         </section>
+    }
+}
+
+/// "Pay by card": Stripe Checkout for what bought credits do not cover (only where card
+/// payments are set up).
+#[component]
+fn PayByCard(input: PlanCheckout, amount: String) -> impl IntoView {
+    let available = Resource::new(|| (), |_| crate::server::plans::payments_available());
+    let pay = ServerAction::<crate::server::payments::CheckoutPlan>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = pay.value().get() {
+            crate::browser::go_to(&r.url);
+        }
+    });
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let (input, amount) = (input.clone(), amount.clone());
+                Suspend::new(async move {
+                    (available.await == Ok(true)).then(|| view! {
+                        <p>
+                            <button type="button" class="button primary" data-testid="preview-pay-card"
+                                disabled=move || pay.pending().get()
+                                on:click=move |_| { pay.dispatch(crate::server::payments::CheckoutPlan { input: input.clone() }); }>
+                                {format!("Pay {amount} by card and switch")}
+                            </button>
+                        </p>
+                        {move || pay.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+                    })
+                })
+            }}
+        </Suspense>
     }
 }
 

@@ -87,6 +87,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/account/usage" on:click=pick.clone()>"Usage"</A>
                 <A href="/account/invoices" on:click=pick.clone()>"Invoices"</A>
                 <A href="/account/credits" on:click=pick.clone()>"Credits"</A>
+                <A href="/account/payment-methods" on:click=pick.clone()>"Payment methods"</A>
                 {(users || audit || settings || billing).then(|| view! { <p class="nav-heading">"Administration"</p> })}
                 {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}
                 {users.then(|| view! { <A href="/admin/organizations" on:click=pick.clone()>"Organisations"</A> })}

@@ -10,6 +10,7 @@ pub mod billing;
 pub mod mail;
 pub mod mfa;
 pub mod org;
+pub mod payments;
 pub mod plans;
 pub mod sso;
 pub mod system;
@@ -148,6 +149,19 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/get_stripe_settings", Some("billing_manage")),
     ("/api/ui/save_stripe_settings", Some("billing_manage")),
     ("/api/ui/payments_available", Some("account_read")),
+    ("/api/ui/list_cards", Some("account_read")),
+    ("/api/ui/start_card_setup", Some("account_write")),
+    ("/api/ui/save_card", Some("account_write")),
+    ("/api/ui/default_card", Some("account_write")),
+    ("/api/ui/remove_card", Some("account_write")),
+    ("/api/ui/card_portal", Some("account_write")),
+    ("/api/ui/list_packs", Some("account_read")),
+    ("/api/ui/save_packs", Some("billing_manage")),
+    ("/api/ui/buy_pack", Some("account_write")),
+    ("/api/ui/checkout_plan", Some("account_write")),
+    ("/api/ui/get_checkout_outcome", Some("account_read")),
+    ("/api/ui/get_auto_topup", Some("account_read")),
+    ("/api/ui/save_auto_topup", Some("account_write")),
     ("/api/ui/audit_orgs", Some("audit_read")),
     ("/api/ui/audit_check", Some("audit_read")),
 ];

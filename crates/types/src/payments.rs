@@ -71,6 +71,13 @@ pub struct CreditPacks {
     pub available: bool,
 }
 
+/// `PUT /api/v1/admin/credits/packs`: the whole catalogue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreditPacksInput {
+    pub packs: Vec<CreditPack>,
+}
+
 /// `POST /api/v1/credits/purchase`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

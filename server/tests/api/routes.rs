@@ -217,6 +217,15 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/admin_subscriptions" => r#"{"query":{}}"#,
         "/api/ui/create_codes" => r#"{"input":{"kind":"credit","name":"walk","amount":0}}"#,
         "/api/ui/redeem_code" => r#"{"input":{"code":"WALK-WALK"}}"#,
+        "/api/ui/save_card" => r#"{"input":{"setup_intent":"seti_walk"}}"#,
+        "/api/ui/save_packs" => {
+            r#"{"packs":[{"code":"walk","name":"Walk","price":1000000,"credits":1000000}]}"#
+        }
+        "/api/ui/buy_pack" => r#"{"input":{"pack":"walk"}}"#,
+        "/api/ui/checkout_plan" => r#"{"input":{"plan":"free"}}"#,
+        "/api/ui/save_auto_topup" => {
+            r#"{"input":{"enabled":false,"threshold":0,"amount":0,"monthly_cap":0}}"#
+        }
         "/api/ui/grant_credits" => {
             r#"{"input":{"user_id":"nobody","amount":1,"reason":"walk"},"key":""}"#
         }
@@ -303,6 +312,8 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/create_org" => "name=Walk",
         "/api/ui/remove_plan" => "code=nope",
         "/api/ui/check_code" => "code=WALK-WALK",
+        "/api/ui/default_card" | "/api/ui/remove_card" => "id=pm_walk",
+        "/api/ui/get_checkout_outcome" => "id=cs_walk",
         "/api/ui/withdraw_codes" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/act_on_subscription" => {
             "id=00000000-0000-7000-8000-000000000000&act=suspend&reason=walk"

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use ops_types::LedgerQuery;
 
+use crate::components::buy::{BuyCredits, CheckoutGate};
 use crate::components::credits::{CreditsCard, PaymentNotice};
 
 #[component]
@@ -16,6 +17,9 @@ pub fn CreditsPage() -> impl IntoView {
              and the soonest to expire first. Amounts are in US dollars, exact to a millionth."
         </p>
         <PaymentNotice />
-        <CreditsCard query=LedgerQuery::default() redeem=true />
+        <CheckoutGate org_id=None>
+            <BuyCredits org_id=None />
+            <CreditsCard query=LedgerQuery::default() redeem=true />
+        </CheckoutGate>
     }
 }

@@ -10,6 +10,7 @@ mod mfa;
 pub mod notifications;
 pub mod orgs;
 mod password;
+pub mod payment_methods;
 pub mod plan;
 pub mod profile;
 mod profile_form;

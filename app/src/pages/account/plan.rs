@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::buy::CheckoutGate;
 use crate::components::plan::PlanCard;
 
 #[component]
@@ -17,8 +18,10 @@ pub fn PlanPage() -> impl IntoView {
         <p class="muted">
             "Upgrades apply at once: the unused part of this period is credited and the new plan charged \
              for the rest of it. Downgrades and cancellations take effect at the period's end. \
-             Plans are paid from your bought credits."
+             Plans are paid from your bought credits, or by card for what they do not cover."
         </p>
-        <PlanCard org_id=None />
+        <CheckoutGate org_id=None>
+            <PlanCard org_id=None />
+        </CheckoutGate>
     }
 }

@@ -6,6 +6,7 @@ pub mod codes;
 mod ledger;
 mod mfa_policy;
 pub mod orgs;
+mod packs;
 pub mod plans;
 pub mod revenue;
 mod roles;

@@ -7,6 +7,7 @@ use ops_types::{SmtpSettings, SmtpSettingsForUpdate};
 
 use super::billing_details::BillingDetailsCard;
 use super::ledger::LedgerCard;
+use super::packs::PacksCard;
 use super::sso::SsoCard;
 use super::stripe_settings::StripeCard;
 use crate::components::alert::ErrorBox;
@@ -31,6 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
         <RegistrationCard />
         <SsoCard />
         <StripeCard />
+        <PacksCard />
         <BillingDetailsCard />
         <LedgerCard />
     }

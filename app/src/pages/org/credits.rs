@@ -6,6 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use ops_types::{LedgerQuery, Permission};
 
+use crate::components::buy::{AutoTopupCard, BuyCredits, CheckoutGate};
+use crate::components::cards::CardsCard;
 use crate::components::credits::{CreditsCard, PaymentNotice};
 use crate::components::shell::CurrentUser;
 
@@ -17,6 +19,7 @@ pub fn OrgCreditsPage() -> impl IntoView {
         .unwrap_or_default();
     let manage =
         use_context::<CurrentUser>().is_some_and(|u| u.0.role.has(Permission::BillingManage));
+    let inner = id.clone();
     view! {
         <Title text="Organisation credits" />
         <div class="page-head">
@@ -25,6 +28,11 @@ pub fn OrgCreditsPage() -> impl IntoView {
         </div>
         <p class="muted">"Usage by members with keys scoped to this organisation is paid from here."</p>
         <PaymentNotice />
-        <CreditsCard query=LedgerQuery { org_id: Some(id.clone()), ..LedgerQuery::default() } manage=manage redeem=true />
+        <CheckoutGate org_id=Some(id.clone())>
+            <BuyCredits org_id=Some(inner.clone()) />
+            <CreditsCard query=LedgerQuery { org_id: Some(inner.clone()), ..LedgerQuery::default() } manage=manage redeem=true />
+        </CheckoutGate>
+        <CardsCard org_id=Some(id.clone()) />
+        <AutoTopupCard org_id=Some(id.clone()) />
     }
 }

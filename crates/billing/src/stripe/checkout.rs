@@ -346,7 +346,10 @@ pub async fn portal(
     let (kind, owner) = owner_of(db, ctx, org_id, true).await?;
     let stripe = connect(db, key).await?;
     let customer = cards::customer(db, &stripe, kind, &owner).await?;
-    let back = page(base, kind, &owner, "payment-methods");
+    let back = match kind {
+        OwnerKind::User => page(base, kind, &owner, "payment-methods"),
+        OwnerKind::Org => page(base, kind, &owner, "credits"),
+    };
     let s = stripe.api.create_portal(&customer, &back).await?;
     Ok(Redirect {
         id: customer,

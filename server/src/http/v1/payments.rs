@@ -9,8 +9,8 @@ use ops_auth::{AuthCtx, HttpError};
 use ops_billing::packs;
 use ops_billing::stripe::{cards, charge, checkout};
 use ops_types::{
-    AutoTopup, AutoTopupInput, CardSaved, CardSetup, CheckoutOutcome, CreditPack, CreditPacks,
-    PackPurchase, PaymentMethods, PaymentOwner, PlanCheckout, Redirect,
+    AutoTopup, AutoTopupInput, CardSaved, CardSetup, CheckoutOutcome, CreditPacks,
+    CreditPacksInput, PackPurchase, PaymentMethods, PaymentOwner, PlanCheckout, Redirect,
 };
 
 use crate::http::json::ApiJson;
@@ -147,14 +147,14 @@ pub async fn packs(
 }
 
 /// Replace the credit pack catalogue.
-#[utoipa::path(put, path = "/api/v1/admin/credits/packs", tag = "billing", request_body = Vec<CreditPack>,
+#[utoipa::path(put, path = "/api/v1/admin/credits/packs", tag = "billing", request_body = CreditPacksInput,
     responses((status = 200, body = CreditPacks), (status = 422)), security(("session" = ["billing_manage"]), ("api_key" = ["billing_manage"])))]
 pub async fn save_packs(
     State(state): State<AppState>,
     ctx: AuthCtx,
-    ApiJson(input): ApiJson<Vec<CreditPack>>,
+    ApiJson(input): ApiJson<CreditPacksInput>,
 ) -> Result<Json<CreditPacks>, HttpError> {
-    Ok(Json(packs::save(&state.db, &ctx, &input).await?))
+    Ok(Json(packs::save(&state.db, &ctx, &input.packs).await?))
 }
 
 /// Buy a credit pack: a Checkout session; send the browser to `url`. The credits arrive when
