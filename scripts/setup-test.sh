@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What the test suites need beyond the build: Chromium, a reachable PostgreSQL, an SMTP sink.
+# What the test suites need beyond the build: Chromium, a reachable PostgreSQL, an SMTP sink,
+# a Stripe test server.
 set -euo pipefail
 die() { echo "setup-test: $*" >&2; exit 1; }
 
@@ -28,4 +29,11 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     || python3 -m pip install --quiet --break-system-packages aiosmtpd \
     || die "could not install aiosmtpd from PyPI; the mail tests cannot run"
 fi
-echo "setup-test: chromium, PostgreSQL and the SMTP sink ready"
+# The Stripe test server (PyPI localstripe, extended by end2end/peers/stripe_fake.py).
+if ! python3 -c 'import localstripe' 2>/dev/null; then
+  echo "setup-test: installing localstripe (Stripe test server)"
+  python3 -m pip install --quiet localstripe 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages localstripe \
+    || die "could not install localstripe from PyPI; the payment tests cannot run"
+fi
+echo "setup-test: chromium, PostgreSQL, the SMTP sink and the Stripe test server ready"

@@ -25,3 +25,13 @@ pub mod summary;
 pub mod usage;
 
 pub use error::BillingError;
+
+/// Takes SQLite's write lock at the start of a transaction that reads before it writes (two
+/// such transactions reading first can deadlock when both then write); on PostgreSQL it
+/// matches no row and locks nothing.
+pub(crate) async fn write_first(conn: &mut ops_db::AnyConnection) -> Result<(), BillingError> {
+    sqlx::query("UPDATE settings SET key = key WHERE key = '(write lock)'")
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -340,6 +340,7 @@ pub async fn create(db: &Db, ctx: &AuthCtx, input: &Plan) -> Result<Plan, Billin
     ctx.require(Permission::BillingManage)?;
     let plan = validate(input)?;
     let mut tx = db.begin().await?;
+    crate::write_first(&mut tx).await?;
     let exists = sqlx::query("SELECT code FROM plans WHERE code = $1")
         .bind(&plan.code)
         .fetch_optional(&mut *tx)
@@ -377,6 +378,7 @@ pub async fn update(
         ));
     }
     let mut tx = db.begin().await?;
+    crate::write_first(&mut tx).await?;
     let old = load(&mut tx, code).await?;
     write(&mut tx, &plan, false).await?;
     audit(&mut tx, ctx, "plans.update", &plan, &changes(&old, &plan)).await?;
@@ -395,6 +397,7 @@ pub async fn delete(db: &Db, ctx: &AuthCtx, code: &str) -> Result<(), BillingErr
         ));
     }
     let mut tx = db.begin().await?;
+    crate::write_first(&mut tx).await?;
     let plan = load(&mut tx, code).await?;
     let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tier = $1")
         .bind(code)

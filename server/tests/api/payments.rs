@@ -189,7 +189,7 @@ async fn cards_and_credit_packs_through_stripe() {
             app.put_json(
                 &admin,
                 "/api/v1/admin/credits/packs",
-                &json!([{"code": "tiny", "name": "Tiny", "price": 100_000, "credits": 100_000}]),
+                &json!({"packs": [{"code": "tiny", "name": "Tiny", "price": 100_000, "credits": 100_000}]}),
             )
             .await,
         )

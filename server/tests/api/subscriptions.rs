@@ -285,6 +285,20 @@ async fn trials_upgrades_downgrades_and_cancellations() {
         .await;
         assert_eq!(status, 200, "a retry changes nothing");
         assert_eq!(paid_balance(&app, &me).await, 81 * USD, "charged once");
+        let (status, err) = post_keyed(
+            &app,
+            &me,
+            "/api/v1/subscriptions/change",
+            "u2",
+            &json!({"plan": "professional"}),
+        )
+        .await;
+        assert_eq!(
+            status, 422,
+            "the same key for another change is refused: {err}"
+        );
+        assert_eq!(err["error"]["field"], "idempotency_key");
+        assert_eq!(paid_balance(&app, &me).await, 81 * USD, "nothing moved");
 
         // Halfway through the month, an upgrade credits half of Starter and charges half of
         // Professional.

@@ -196,6 +196,7 @@ pub async fn create(
 ) -> Result<CodeBatchCreated, BillingError> {
     ctx.require(Permission::BillingManage)?;
     let mut tx = db.begin().await?;
+    crate::write_first(&mut tx).await?;
     let (b, codes) = validate(&mut tx, input).await?;
     let id = new_id();
     let now = now_ms();
@@ -281,6 +282,7 @@ pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<CodeBatch>, BillingError
 pub async fn revoke(db: &Db, ctx: &AuthCtx, id: &str) -> Result<CodeBatch, BillingError> {
     ctx.require(Permission::BillingManage)?;
     let mut tx = db.begin().await?;
+    crate::write_first(&mut tx).await?;
     let b = load_batch(&mut tx, id).await?;
     if b.revoked {
         return Err(BillingError::Conflict("already withdrawn".into()));

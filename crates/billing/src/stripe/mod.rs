@@ -198,6 +198,11 @@ pub async fn save(
         ));
     }
     let mut tx = db.begin().await?;
+    // A write first (SQLite's write lock), then the read.
+    sqlx::query("UPDATE settings SET key = key WHERE key = $1")
+        .bind(KEY)
+        .execute(&mut *tx)
+        .await?;
     let mut s = stored(&mut tx).await?;
     let seal = |v: &str| {
         key.seal(CONTEXT, v)

@@ -120,6 +120,11 @@ async fn find(conn: &mut ops_db::AnyConnection, id: &str) -> Result<Sub, Billing
 
 /// The subscription by id or e-mail, locked for the rest of the transaction.
 pub(crate) async fn find_locked(tx: &mut ops_db::Tx, id: &str) -> Result<Sub, BillingError> {
+    // A write first: SQLite takes its write lock here (a read first could deadlock two callers).
+    sqlx::query("UPDATE subscriptions SET updated_at = updated_at WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     let found = find(tx, id).await?;
     super::lock(tx, found.kind, &found.owner_id).await
 }
@@ -182,8 +187,7 @@ pub async fn act(
     ctx.require(Permission::BillingManage)?;
     let why = reason(&input.reason)?;
     let mut tx = db.begin().await?;
-    let found = find(&mut tx, id).await?;
-    let mut s = super::lock(&mut tx, found.kind, &found.owner_id).await?;
+    let mut s = find_locked(&mut tx, id).await?;
     let code = s.plan_code.clone();
     let codes = (Some(code.as_str()), Some(code.as_str()));
     let by = Some((ctx.user_id.as_str(), None));
@@ -199,7 +203,15 @@ pub async fn act(
             if s.status != "suspended" {
                 return Err(BillingError::Conflict("not suspended".into()));
             }
-            s.status = "active".into();
+            // Back to where it stood: overdue stays overdue, a trial runs on.
+            s.status = if s.past_due_since.is_some() {
+                "past_due"
+            } else if s.trial_end.is_some_and(|t| t > ops_db::now_ms()) {
+                "trialing"
+            } else {
+                "active"
+            }
+            .into();
             ("resumed", "subscriptions.resume")
         }
         Act::ResetUsage => {

@@ -126,13 +126,21 @@ pub(crate) async fn apply(
     let mut s = lock(tx, kind, owner).await?;
     if let Some(k) = key {
         let seen = sqlx::query(
-            "SELECT id FROM subscription_events WHERE subscription_id = $1 AND request_key = $2",
+            "SELECT to_plan FROM subscription_events WHERE subscription_id = $1 AND request_key = $2",
         )
         .bind(&s.id)
         .bind(k)
         .fetch_optional(&mut *tx)
         .await?;
-        if seen.is_some() {
+        if let Some(row) = seen {
+            // The same key for another change is a client's mistake, not a retry.
+            let to: Option<String> = row.try_get("to_plan")?;
+            if to.as_deref() != Some(input.plan.trim()) {
+                return Err(BillingError::invalid(
+                    "idempotency_key",
+                    "this key was used for a change to another plan",
+                ));
+            }
             return Ok((view(tx, &s).await?, true));
         }
     }

@@ -316,32 +316,38 @@ async fn unpaid(
     }
 }
 
-/// Renews every subscription whose period has ended (a batch of 500 per run). Returns how
-/// many moved on.
+/// Renews every subscription whose period has ended (a batch of 500 per run, those just due
+/// before overdue ones being retried, so that a backlog of overdue plans cannot starve them).
+/// One failure is logged and the rest go on. Returns how many moved on.
 pub async fn renew_due(db: &Db) -> Result<usize, BillingError> {
     let now = now_ms();
     let due = sqlx::query(
         "SELECT owner_kind, owner_id FROM subscriptions \
          WHERE period_end <= $1 AND status IN ('active', 'trialing', 'past_due') \
-         ORDER BY period_end LIMIT 500",
+         ORDER BY CASE WHEN status = 'past_due' THEN 1 ELSE 0 END, period_end LIMIT 500",
     )
     .bind(now)
     .fetch_all(db.pool())
     .await?;
     let mut moved = 0;
     for r in &due {
-        let kind = if r.try_get::<String, _>("owner_kind")? == "org" {
-            OwnerKind::Org
-        } else {
-            OwnerKind::User
-        };
+        let kind = OwnerKind::parse(&r.try_get::<String, _>("owner_kind")?);
         let owner: String = r.try_get("owner_id")?;
-        let mut tx = db.begin().await?;
-        let mut s = lock(&mut tx, kind, &owner).await?;
-        if renew(&mut tx, &mut s, now_ms(), false).await? {
-            moved += 1;
+        match renew_one(db, kind, &owner).await {
+            Ok(true) => moved += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(owner = %owner, error = %e, "renewal failed; retried next run")
+            }
         }
-        tx.commit().await?;
     }
+    Ok(moved)
+}
+
+async fn renew_one(db: &Db, kind: OwnerKind, owner: &str) -> Result<bool, BillingError> {
+    let mut tx = db.begin().await?;
+    let mut s = lock(&mut tx, kind, owner).await?;
+    let moved = renew(&mut tx, &mut s, now_ms(), false).await?;
+    tx.commit().await?;
     Ok(moved)
 }
