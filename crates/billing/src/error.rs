@@ -56,6 +56,11 @@ impl From<BillingError> for ApiError {
     fn from(e: BillingError) -> ApiError {
         match e {
             BillingError::Auth(a) => a.into(),
+            // Two requests racing to make the same row: the loser's transaction is rolled back.
+            BillingError::Db(d) if d.is_unique_violation() => ApiError::new(
+                ErrorCode::Conflict,
+                "another request made the same change at the same moment; nothing was done by this one, try again",
+            ),
             BillingError::Db(d) => AuthError::Db(d).into(),
             BillingError::Invalid { field, message } => {
                 ApiError::field(ErrorCode::Validation, field, message)

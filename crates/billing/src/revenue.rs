@@ -1,5 +1,6 @@
 //! Revenue analytics for billing administrators: MRR and ARR from the paying subscriptions,
-//! ARPU, revenue by plan, the last twelve months (collected, new and churned), and what the
+//! ARPU, revenue by plan, the last twelve months (collected net of credit notes, new and
+//! churned: a paid plan ended, not a trial that lapsed), and what the
 //! accounts' credits amount to.
 
 use ops_auth::AuthCtx;
@@ -66,9 +67,10 @@ pub async fn overview(db: &Db, ctx: &AuthCtx) -> Result<RevenueOverview, Billing
         let (start, label) = month_start(now, back);
         let (end, _) = month_start(now, back - 1);
         let revenue: i64 = sqlx::query(
-            "SELECT CAST(COALESCE(-SUM(e.paid_delta), 0) AS BIGINT) AS n FROM ledger_entries e \
-             WHERE e.created_at >= $1 AND e.created_at < $2 AND (e.kind = 'subscription' \
-             OR (e.kind = 'refund' AND e.reference IN (SELECT id FROM subscriptions)))",
+            "SELECT CAST(COALESCE((SELECT -SUM(e.paid_delta) FROM ledger_entries e \
+             WHERE e.created_at >= $1 AND e.created_at < $2 AND e.kind = 'subscription'), 0) \
+             - COALESCE((SELECT SUM(c.amount) FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id \
+             WHERE i.kind = 'subscription' AND c.created_at >= $1 AND c.created_at < $2), 0) AS BIGINT) AS n",
         )
         .bind(start)
         .bind(end)
@@ -79,7 +81,8 @@ pub async fn overview(db: &Db, ctx: &AuthCtx) -> Result<RevenueOverview, Billing
             "SELECT CAST(COALESCE(SUM(CASE WHEN e.kind IN ('upgrade', 'trial_started', 'assigned') \
              AND (e.from_plan IS NULL OR e.from_plan IN (SELECT code FROM plans WHERE price_monthly = 0 AND price_yearly = 0)) \
              AND e.to_plan IN (SELECT code FROM plans WHERE price_monthly > 0 OR price_yearly > 0) THEN 1 ELSE 0 END), 0) AS BIGINT) AS new, \
-             CAST(COALESCE(SUM(CASE WHEN e.kind = 'ended' THEN 1 ELSE 0 END), 0) AS BIGINT) AS churned \
+             CAST(COALESCE(SUM(CASE WHEN e.kind = 'ended' AND e.from_plan IN (SELECT code FROM plans WHERE price_monthly > 0 OR price_yearly > 0) \
+             AND (e.detail IS NULL OR e.detail NOT LIKE 'the trial ended%') THEN 1 ELSE 0 END), 0) AS BIGINT) AS churned \
              FROM subscription_events e WHERE e.created_at >= $1 AND e.created_at < $2",
         )
         .bind(start)

@@ -495,5 +495,26 @@ async fn renewals_are_paid_once_or_leave_the_plan_overdue() {
         assert_eq!(paid_balance(&app, &me).await, 3 * USD);
         let kinds = event_kinds(&app, &me).await;
         assert_eq!(kinds[..3], ["renewed", "payment_failed", "renewed"]);
+
+        // Overdue again, and the 7 days to pay pass: reactivating ends the plan and says so.
+        travel(&app, &uid, 31 * DAY, -1000).await;
+        ops_billing::subscription::renew_due(&app.db).await.unwrap();
+        sqlx::query("UPDATE subscriptions SET past_due_since = $2 WHERE owner_id = $1")
+            .bind(&uid)
+            .bind(ops_db::now_ms() - 8 * DAY)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let (status, body) = status_of(
+            app.post_json(&me, "/api/v1/subscriptions/reactivate", &json!({}))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 409, "{body}");
+        let cur: Value = app.get_json(&me, "/api/v1/subscriptions/current").await;
+        assert_eq!(
+            (cur["plan"]["code"].as_str(), cur["status"].as_str()),
+            (Some("free"), Some("active"))
+        );
     }
 }

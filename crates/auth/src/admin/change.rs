@@ -116,6 +116,16 @@ pub async fn update(
     let user = find(db, user_id).await?;
     let mut changes = Vec::new();
     let mut tx = begin(db).await?;
+    if input.tier.is_some() {
+        // The subscription's row before the user's, the order plan changes lock them in (no
+        // deadlock on PostgreSQL); `tiers::set` below starts with the same.
+        sqlx::query(
+            "UPDATE subscriptions SET updated_at = updated_at WHERE owner_kind = 'user' AND owner_id = $1",
+        )
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    }
     if let Some(name) = input.display_name.as_deref().map(str::trim) {
         if name.chars().count() > 100 {
             return Err(AuthError::invalid(

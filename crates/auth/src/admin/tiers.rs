@@ -29,6 +29,14 @@ pub async fn list(db: &Db, ctx: &AuthCtx) -> Result<Vec<Tier>, AuthError> {
 /// Puts `user` on the plan `code` (which must exist); answers whether anything changed.
 pub(crate) async fn set(tx: &mut Tx, user: &User, code: &str) -> Result<bool, AuthError> {
     let code = code.trim();
+    // The subscription's row first (SQLite's write lock; on PostgreSQL the order plan changes
+    // lock in: subscription, then user), so that the two cannot deadlock.
+    sqlx::query(
+        "UPDATE subscriptions SET updated_at = updated_at WHERE owner_kind = 'user' AND owner_id = $1",
+    )
+    .bind(&user.id)
+    .execute(&mut **tx)
+    .await?;
     let known = sqlx::query("SELECT 1 AS x FROM plans WHERE code = $1")
         .bind(code)
         .fetch_optional(&mut **tx)

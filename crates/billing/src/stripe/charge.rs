@@ -3,7 +3,8 @@
 //! recorded as `pending` under the account's lock, with the idempotency key Stripe gets, so a
 //! retry or a second replica never charges twice; auto top-ups count pending and succeeded
 //! charges against the monthly cap, so a runaway loop cannot drain a card. A paid charge
-//! credits the account's bought credits (key `stripe:{payment_intent}`) with an invoice.
+//! credits the account's bought credits (key `stripe:{payment_intent}`) with an invoice; one
+//! interrupted after Stripe answered is completed by the next run.
 
 use std::time::Duration;
 
@@ -184,7 +185,7 @@ async fn charge(
     let (Some(customer), Some(pm)) = cards::stored(db, kind, owner).await? else {
         return Err(BillingError::Conflict("no default card".into()));
     };
-    let id = new_id();
+    let mut id = new_id();
     let fresh = sqlx::query(
         "INSERT INTO card_charges (id, account_id, purpose, request_key, amount, currency, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) ON CONFLICT (request_key) DO NOTHING",
@@ -200,7 +201,20 @@ async fn charge(
     .await?
     .rows_affected();
     if fresh == 0 {
-        return Ok(false);
+        // Charged before: done, or still under way. A charge left pending for a minute was
+        // interrupted (a crash between Stripe's answer and our commit): asked again with the
+        // same key, Stripe answers with the same payment, which is then credited once.
+        let row =
+            sqlx::query("SELECT id, status, created_at FROM card_charges WHERE request_key = $1")
+                .bind(&w.key)
+                .fetch_one(db.pool())
+                .await?;
+        let stuck = row.try_get::<String, _>("status")? == "pending"
+            && row.try_get::<i64, _>("created_at")? < now_ms() - 60_000;
+        if !stuck {
+            return Ok(false);
+        }
+        id = row.try_get("id")?;
     }
     let per = super::micros_per_minor(w.currency);
     let minor = (w.amount + per - 1) / per;

@@ -80,6 +80,18 @@ fn line(form: Form, name: &str, cents: i64, currency: &str) -> Form {
         .set("line_items[0][price_data][product_data][name]", name)
 }
 
+/// Creates the Checkout session: where to send the browser.
+async fn open(stripe: &super::Stripe, form: Form) -> Result<Redirect, BillingError> {
+    let s = stripe
+        .api
+        .create_checkout(form, &format!("checkout:{}", new_id()))
+        .await?;
+    let url = s
+        .url
+        .ok_or_else(|| BillingError::Upstream("Stripe sent no Checkout address".into()))?;
+    Ok(Redirect { id: s.id, url })
+}
+
 /// `POST /api/v1/credits/purchase`: a Checkout session for one pack.
 pub async fn buy_pack(
     db: &Db,
@@ -97,14 +109,7 @@ pub async fn buy_pack(
         .set("metadata[credits]", pack.credits)
         .set("metadata[pack]", &pack.code);
     let form = line(form, &pack.name, pack.price / 10_000, packs::CURRENCY);
-    let s = stripe
-        .api
-        .create_checkout(form, &format!("checkout:{}", new_id()))
-        .await?;
-    let url = s
-        .url
-        .ok_or_else(|| BillingError::Upstream("Stripe sent no Checkout address".into()))?;
-    Ok(Redirect { id: s.id, url })
+    open(&stripe, form).await
 }
 
 /// `POST /api/v1/billing/subscriptions/checkout`: pay by card what a plan change costs beyond
@@ -143,14 +148,7 @@ pub async fn buy_plan(
         .set("metadata[interval]", interval);
     let name = format!("{} plan ({interval}ly)", p.to_plan);
     let form = line(form, &name, cents, &p.currency);
-    let s = stripe
-        .api
-        .create_checkout(form, &format!("checkout:{}", new_id()))
-        .await?;
-    let url = s
-        .url
-        .ok_or_else(|| BillingError::Upstream("Stripe sent no Checkout address".into()))?;
-    Ok(Redirect { id: s.id, url })
+    open(&stripe, form).await
 }
 
 /// `GET /api/v1/billing/checkout/{id}`: how the caller's session ended; a paid one is

@@ -320,7 +320,13 @@ pub async fn cancel(
     let from = s.plan_code.clone();
     if s.status == "trialing" || s.status == "past_due" {
         s.cancel_reason = why.clone();
-        super::renew::to_free(&mut tx, &mut s, now_ms(), why.as_deref(), by).await?;
+        // A trial's end is not a paying customer lost (revenue's churn leaves these out).
+        let detail = match (s.status.as_str(), why.as_deref()) {
+            ("trialing", Some(w)) => Some(format!("the trial ended: cancelled ({w})")),
+            ("trialing", None) => Some("the trial ended: cancelled".to_string()),
+            (_, w) => w.map(str::to_string),
+        };
+        super::renew::to_free(&mut tx, &mut s, now_ms(), detail.as_deref(), by).await?;
     } else {
         s.cancel_at_period_end = true;
         s.cancel_reason = why.clone();
@@ -356,7 +362,15 @@ pub async fn reactivate(
     let mut s = lock(&mut tx, kind, &owner).await?;
     let by = Some((ctx.user_id.as_str(), None));
     if s.status == "past_due" {
+        let before = s.plan_code.clone();
         let done = super::renew::renew(&mut tx, &mut s, now_ms(), true).await?;
+        if done && s.plan_code == plans::FREE && before != plans::FREE {
+            // The 7 days to pay were over: the plan ended (as the renewal job would), said so.
+            tx.commit().await?;
+            return Err(BillingError::Conflict(
+                "the 7 days to pay are over: the plan has ended and the account is on the free plan; choose a plan again".into(),
+            ));
+        }
         if !done {
             return Err(BillingError::Refused {
                 code: ops_types::ErrorCode::InsufficientCredits,

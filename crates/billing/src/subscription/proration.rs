@@ -75,11 +75,12 @@ pub(super) fn compute(
         return Ok(preview);
     }
     // A better plan, or the same one billed yearly instead of monthly, applies now; a lesser
-    // plan, or going back to monthly billing, at the period's end.
+    // plan, one priced the same (switching back and forth would collect included credits each
+    // time), or going back to monthly billing, at the period's end.
     let up = if to.code == from.code {
         interval == Interval::Year
     } else {
-        plans::rank(to) >= plans::rank(from)
+        plans::rank(to) > plans::rank(from)
     };
     if !s.paying() && to_price == 0 {
         // Leaving a trial or an overdue plan for a free one: now, nothing to pay.
@@ -296,6 +297,17 @@ mod tests {
             25 * M - 5 * M,
             "ended before the change, after the period began"
         );
+    }
+
+    #[test]
+    fn a_plan_priced_the_same_waits_for_the_period_end() {
+        let (a, b) = (
+            plan("a", 20 * M, 200 * M, 0, 10 * M),
+            plan("b", 20 * M, 200 * M, 0, 10 * M),
+        );
+        let s = sub("a", "active", 0, 30 * DAY_MS);
+        let p = compute(&s, (&a, &b), Interval::Month, 0, 10 * DAY_MS, None).unwrap();
+        assert_eq!((p.kind.as_str(), p.credits_granted), ("downgrade", 0));
     }
 
     #[test]

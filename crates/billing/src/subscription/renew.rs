@@ -53,6 +53,7 @@ pub(super) async fn to_free(
 /// plan after a cancellation), its interval, the new period and the price after any coupon.
 pub(crate) struct Due {
     pub code: String,
+    pub anchor: i64,
     pub plan: ops_types::Plan,
     pub interval: Interval,
     pub start: i64,
@@ -80,7 +81,14 @@ pub(crate) async fn due(conn: &mut AnyConnection, s: &Sub, now: i64) -> Result<D
             plan.price_monthly
         }
     };
-    let (start, end) = period::containing(s.anchor_at, interval.months(), now);
+    // A new interval counts its periods from where the old one ended (counted from the old
+    // anchor, a yearly period could start where a monthly one already did).
+    let anchor = if interval == s.interval {
+        s.anchor_at
+    } else {
+        s.period_end
+    };
+    let (start, end) = period::containing(anchor, interval.months(), now);
     let list_price = price;
     let coupon = discount(conn, s)
         .await?
@@ -88,6 +96,7 @@ pub(crate) async fn due(conn: &mut AnyConnection, s: &Sub, now: i64) -> Result<D
     let price = coupon.as_ref().map_or(price, |d| price - d.off(price));
     Ok(Due {
         code,
+        anchor,
         plan,
         interval,
         start,
@@ -160,6 +169,7 @@ pub(super) async fn renew(
     }
     let Due {
         code,
+        anchor,
         plan,
         interval,
         start,
@@ -236,6 +246,7 @@ pub(super) async fn renew(
     };
     s.plan_code = plan.code.clone();
     s.interval = interval;
+    s.anchor_at = anchor;
     s.status = "active".into();
     s.period_start = start;
     s.period_end = end;
