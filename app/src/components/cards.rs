@@ -45,6 +45,9 @@ pub fn CardsCard(org_id: Option<String>) -> impl IntoView {
             });
         }
     });
+    // Adding a card and the portal are offered only where card payments are set up (asked
+    // once, not with each refresh of the list: the form keeps Stripe's field).
+    let available = Resource::new(|| (), |_| crate::server::plans::payments_available());
     let portal = ServerAction::<CardPortal>::new();
     Effect::new(move |_| {
         if let Some(Ok(r)) = portal.value().get() {
@@ -82,12 +85,21 @@ pub fn CardsCard(org_id: Option<String>) -> impl IntoView {
                 })}
             </Transition>
             {move || failure().map(|e| view! { <ErrorBox error=e /> })}
-            <AddCard org_id=org_id.clone() saved />
-            <p class="muted">
-                "Receipts and card details are also in Stripe's billing portal. "
-                <button type="button" class="button link" data-testid="cards-portal"
-                    on:click=move |_| { portal.dispatch(CardPortal { org_id: o.clone() }); }>"Open the billing portal"</button>
-            </p>
+            <Suspense fallback=|| ()>
+                {move || {
+                    let (org_id, o) = (org_id.clone(), o.clone());
+                    Suspend::new(async move {
+                        (available.await == Ok(true)).then(|| view! {
+                            <AddCard org_id saved />
+                            <p class="muted">
+                                "Receipts and card details are also in Stripe's billing portal. "
+                                <button type="button" class="button link" data-testid="cards-portal"
+                                    on:click=move |_| { portal.dispatch(CardPortal { org_id: o.clone() }); }>"Open the billing portal"</button>
+                            </p>
+                        })
+                    })
+                }}
+            </Suspense>
         </section>
     }
 }
@@ -185,8 +197,8 @@ fn AddCard(org_id: Option<String>, saved: ServerAction<SaveCard>) -> impl IntoVi
     };
     let busy = move || confirming.get() || saved.pending().get();
     let ready = move || matches!(setup.value().get(), Some(Ok(_)));
-    // The form stays in the page, hidden while closed: Stripe.js puts its own nodes into the
-    // card field, and taking them out with the form left the view's markers behind.
+    // The form stays in the page, hidden while closed: Stripe.js owns the nodes inside the card
+    // field, and the view never takes them out from under it.
     let shown = move |yes: bool| if open.get() == yes { "" } else { "none" };
     view! {
         <div>
