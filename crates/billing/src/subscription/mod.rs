@@ -101,7 +101,17 @@ impl Discount {
         period::prorate(amount, self.percent, 100)
     }
 
-    fn describe(&self) -> String {
+    /// What it takes off `amount` charged for `[start, end)`: only the part of that span it
+    /// is in force for (three months of a coupon over a yearly period take a quarter of it).
+    pub fn off_over(&self, amount: i64, (start, end): (i64, i64)) -> i64 {
+        match self.until {
+            Some(u) if u <= start => 0,
+            Some(u) if u < end => period::prorate(self.off(amount), u - start, end - start),
+            _ => self.off(amount),
+        }
+    }
+
+    pub fn describe(&self) -> String {
         match self.until {
             Some(u) => format!(
                 "{}: {}% off until {}",
@@ -384,7 +394,14 @@ pub(crate) async fn view(conn: &mut AnyConnection, s: &Sub) -> Result<Subscripti
         };
         let price = plans::price(&next, s.next_interval.unwrap_or(s.interval)).unwrap_or(0);
         match &coupon {
-            Some(d) if d.applies(&next.code, s.period_end) => price - d.off(price),
+            Some(d) if d.applies(&next.code, s.period_end) => {
+                let months = s.next_interval.unwrap_or(s.interval).months();
+                let span = (
+                    s.period_end,
+                    period::add_months(s.period_end, i64::from(months)),
+                );
+                price - d.off_over(price, span)
+            }
             _ => price,
         }
     };

@@ -115,7 +115,7 @@ pub(super) fn compute(
     };
     if let Some(d) = coupon.filter(|d| d.applies(&from.code, s.period_start)) {
         // What was paid for the current period, not its list price.
-        unused -= d.off(unused);
+        unused -= d.off_over(unused, (now, s.period_end));
     }
     if unused > 0 {
         preview.lines.push(PreviewLine {
@@ -150,7 +150,7 @@ pub(super) fn compute(
     });
     let off = coupon
         .filter(|d| d.applies(&to.code, now))
-        .map_or(0, |d| d.off(charge));
+        .map_or(0, |d| d.off_over(charge, (now, preview.period_end)));
     if let Some(d) = coupon.filter(|_| off > 0) {
         preview.lines.push(PreviewLine {
             description: format!("Coupon {}: {}% off", d.name, d.percent),
@@ -294,8 +294,33 @@ mod tests {
         .unwrap();
         assert_eq!(
             p.total,
-            25 * M - 5 * M,
-            "ended before the change, after the period began"
+            25 * M - 10 * M,
+            "it ended on day 1: the unused half was paid in full, and is credited in full"
+        );
+    }
+
+    #[test]
+    fn a_coupon_ending_within_the_period_takes_off_only_its_part() {
+        let d = super::super::Discount {
+            name: "q".into(),
+            percent: 50,
+            until: Some(90 * DAY_MS),
+            plans: Vec::new(),
+        };
+        assert_eq!(
+            d.off_over(360 * M, (0, 360 * DAY_MS)),
+            45 * M,
+            "a quarter of 50%"
+        );
+        assert_eq!(
+            d.off_over(100 * M, (0, 30 * DAY_MS)),
+            50 * M,
+            "all of the month"
+        );
+        assert_eq!(
+            d.off_over(100 * M, (90 * DAY_MS, 120 * DAY_MS)),
+            0,
+            "after it ended"
         );
     }
 

@@ -93,7 +93,9 @@ pub(crate) async fn due(conn: &mut AnyConnection, s: &Sub, now: i64) -> Result<D
     let coupon = discount(conn, s)
         .await?
         .filter(|d| d.applies(&plan.code, start));
-    let price = coupon.as_ref().map_or(price, |d| price - d.off(price));
+    let price = coupon
+        .as_ref()
+        .map_or(price, |d| price - d.off_over(price, (start, end)));
     Ok(Due {
         code,
         anchor,
@@ -190,10 +192,7 @@ pub(super) async fn renew(
             list_price,
         )];
         if let Some(d) = &coupon {
-            lines.push((
-                format!("Coupon {}: {}% off", d.name, d.percent),
-                price - list_price,
-            ));
+            lines.push((format!("Coupon {}", d.describe()), price - list_price));
         }
         let reason = format!("{} plan, {}ly", plan.name, interval.as_str());
         let key = format!("renew:{}:{start}", s.id);
