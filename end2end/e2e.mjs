@@ -419,7 +419,7 @@ try {
     await page.getByTestId('batch-Launch gift').getByTestId('batch-redemptions').getByText('1').waitFor();
   });
 
-  await step('cards and credit packs: Stripe connected; a card saved through Stripe.js; a pack bought through Checkout, the balance follows', async () => {
+  await step('cards and credit packs: Stripe connected; a card saved through Stripe.js; a pack bought through Checkout, the balance follows; a plan paid by card', async () => {
     const secret = 'whsec_e2e_0123456789';
     await navTo(page, 'Settings');
     await page.fill('[data-testid=stripe-publishable]', 'pk_test_e2e_0123456789');
@@ -463,6 +463,21 @@ try {
     const dollars = t => Number(t.replace(/[$,]/g, ''));
     expect(Math.round((dollars(after) - dollars(before)) * 100) === 1000, `paid credits ${before} → ${after}`);
     await page.locator('[data-testid=credit-history] tbody tr[data-kind=purchase]').first().waitFor();
+
+    // A plan change bought credits do not cover: paid by card from the preview.
+    await navTo(page, 'Plan');
+    await page.click('[data-testid=interval-year]');
+    await page.click('[data-testid=choose-enterprise]');
+    await page.getByTestId('preview-short').waitFor();
+    await page.click('[data-testid=preview-pay-card]');
+    await page.waitForURL(u => u.toString().startsWith(`${stripe.base}/checkout/pay/`));
+    await page.fill('#cardNumber', '4242 4242 4242 4242');
+    await page.fill('#cardExpiry', '12 / 31');
+    await page.fill('#cardCvc', '123');
+    await page.click('.SubmitButton');
+    await page.waitForURL(u => u.toString().startsWith(`${server.base}/account/plan?checkout=cs_`));
+    await page.getByTestId('checkout-outcome').getByText('Payment received: you are on the enterprise plan.').waitFor();
+    await page.locator('[data-testid=current-plan][data-plan=enterprise][data-status=active]').waitFor();
   });
 
   await step('admin creates, finds, suspends and deletes a user', async () => {
