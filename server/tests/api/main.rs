@@ -25,6 +25,7 @@ mod orgs;
 mod orgs_invites;
 mod pages;
 mod payments;
+mod renewals;
 mod routes;
 mod sessions;
 mod smtp;
