@@ -26,6 +26,23 @@ pub mod usage;
 
 pub use error::BillingError;
 
+/// A setting stored as JSON, read on the caller's connection (inside a transaction); `None`
+/// when it is not set or no longer reads as `T`.
+pub(crate) async fn json_setting<T: serde::de::DeserializeOwned>(
+    conn: &mut ops_db::AnyConnection,
+    key: &str,
+) -> Result<Option<T>, BillingError> {
+    use ops_db::Row;
+    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<String, _>("value"))
+        .transpose()?
+        .and_then(|v| serde_json::from_str(&v).ok()))
+}
+
 /// Takes SQLite's write lock at the start of a transaction that reads before it writes (two
 /// such transactions reading first can deadlock when both then write); on PostgreSQL it
 /// matches no row and locks nothing.

@@ -3,7 +3,7 @@
 //! list as a whole, audited with what changed.
 
 use ops_auth::AuthCtx;
-use ops_db::{AnyConnection, AuditRecord, Db, Row, record_audit};
+use ops_db::{AnyConnection, AuditRecord, Db, record_audit};
 use ops_types::{CreditPack, CreditPacks, MAX_AMOUNT, Permission, format_amount};
 
 use crate::{BillingError, stripe};
@@ -33,14 +33,8 @@ fn defaults() -> Vec<CreditPack> {
 }
 
 async fn stored(conn: &mut AnyConnection) -> Result<Vec<CreditPack>, BillingError> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(KEY)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<String, _>("value"))
-        .transpose()?
-        .and_then(|v| serde_json::from_str(&v).ok())
+    Ok(crate::json_setting(conn, KEY)
+        .await?
         .unwrap_or_else(defaults))
 }
 

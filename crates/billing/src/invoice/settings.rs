@@ -2,7 +2,7 @@
 //! prefix, kept in the settings table and audited when changed.
 
 use ops_auth::AuthCtx;
-use ops_db::{AnyConnection, AuditRecord, Db, Row, record_audit};
+use ops_db::{AnyConnection, AuditRecord, Db, record_audit};
 use ops_types::{BillingSettings, Permission};
 
 use crate::BillingError;
@@ -11,14 +11,7 @@ const SETTINGS_KEY: &str = "billing.details";
 
 /// The billing details, read on the caller's connection (inside a charge's transaction).
 pub(crate) async fn settings_on(conn: &mut AnyConnection) -> Result<BillingSettings, BillingError> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(SETTINGS_KEY)
-        .fetch_optional(conn)
-        .await?;
-    let stored: Option<BillingSettings> = row
-        .map(|r| r.try_get::<String, _>("value"))
-        .transpose()?
-        .and_then(|v| serde_json::from_str(&v).ok());
+    let stored: Option<BillingSettings> = crate::json_setting(conn, SETTINGS_KEY).await?;
     Ok(stored.unwrap_or_else(|| BillingSettings {
         seller_name: "Ops-Center".into(),
         invoice_prefix: "OC".into(),

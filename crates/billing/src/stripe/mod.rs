@@ -10,7 +10,7 @@ pub mod checkout;
 pub mod webhook;
 
 use ops_auth::AuthCtx;
-use ops_db::{AnyConnection, AuditRecord, Db, Row, record_audit};
+use ops_db::{AnyConnection, AuditRecord, Db, record_audit};
 use ops_secrets::MasterKey;
 use ops_types::{Permission, StripeSettings, StripeSettingsInput};
 use serde::{Deserialize, Serialize};
@@ -33,15 +33,7 @@ struct Stored {
 }
 
 async fn stored(conn: &mut AnyConnection) -> Result<Stored, BillingError> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-        .bind(KEY)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<String, _>("value"))
-        .transpose()?
-        .and_then(|v| serde_json::from_str(&v).ok())
-        .unwrap_or_default())
+    Ok(crate::json_setting(conn, KEY).await?.unwrap_or_default())
 }
 
 fn view(s: &Stored) -> StripeSettings {
