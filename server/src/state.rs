@@ -20,6 +20,8 @@ pub struct AppState {
     pub sampler: Sampler,
     /// HTTP to identity providers, with their discovery documents cached.
     pub oidc: Arc<ops_auth::sso::OidcClients>,
+    /// The AI gateway: catalogue, routing, metering.
+    pub gateway: ops_gateway::Gateway,
     pub leptos: LeptosOptions,
 }
 

@@ -366,8 +366,68 @@ pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<Aut
     })
 }
 
+/// A key as the AI gateway checks it: the gateway caches these for a few seconds, so the hot
+/// path does not read the database on every request.
+#[derive(Debug, Clone)]
+pub struct KeyRecord {
+    pub id: String,
+    pub key_id: String,
+    secret_hash: String,
+    pub user_id: String,
+    pub role: Role,
+    pub org_id: Option<String>,
+    pub expires_at: Option<i64>,
+}
+
+impl KeyRecord {
+    /// Whether `secret` is this key's secret (constant time).
+    pub fn matches(&self, secret: &str) -> bool {
+        same(&self.secret_hash, &sha256_hex(secret))
+    }
+}
+
+/// The live (not revoked, owner not disabled) key with this public id.
+pub async fn record(db: &Db, key_id: &str) -> Result<Option<KeyRecord>, AuthError> {
+    let row = sqlx::query(
+        "SELECT k.id, k.secret_hash, k.expires_at, k.org_id, u.id AS uid, u.role \
+         FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0",
+    )
+    .bind(key_id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let role: String = row.try_get("role")?;
+    Ok(Some(KeyRecord {
+        id: row.try_get("id")?,
+        key_id: key_id.to_string(),
+        secret_hash: row.try_get("secret_hash")?,
+        user_id: row.try_get("uid")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
+        org_id: row.try_get("org_id")?,
+        expires_at: row.try_get("expires_at")?,
+    }))
+}
+
+/// Marks keys as used now (the gateway batches this).
+pub async fn touch(
+    conn: &mut ops_db::AnyConnection,
+    ids: &[&str],
+    now: i64,
+) -> Result<(), AuthError> {
+    for id in ids {
+        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// `opc_<16 hex>_<64 hex>` → (key id, secret).
-fn parse(bearer: &str) -> Option<(&str, &str)> {
+pub fn parse(bearer: &str) -> Option<(&str, &str)> {
     let rest = bearer.strip_prefix(PREFIX)?;
     let (key_id, secret) = rest.split_once('_')?;
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());

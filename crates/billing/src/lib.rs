@@ -13,6 +13,7 @@ pub mod codes;
 mod error;
 pub mod invoice;
 pub mod ledger;
+pub mod metered;
 pub mod packs;
 pub mod pdf;
 pub mod period;

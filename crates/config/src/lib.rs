@@ -38,6 +38,8 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     /// Metrics sampling period in milliseconds.
     pub metrics_interval_ms: u64,
+    /// How often the AI gateway writes settled requests (log, charges, counters), in ms.
+    pub gateway_flush_ms: u64,
     /// Log filter, e.g. `info` or `ops_center=debug,info`.
     pub log: String,
     /// Base64 of the 32-byte key that seals secrets at rest. Empty: `<data_dir>/master.key`,
@@ -92,6 +94,7 @@ impl Default for Settings {
             login_window_minutes: 15,
             trust_proxy_headers: false,
             metrics_interval_ms: 1000,
+            gateway_flush_ms: 1000,
             log: "info".into(),
             master_key: String::new(),
             sso_providers: Vec::new(),
@@ -161,6 +164,9 @@ impl Settings {
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return Err(ConfigError("session lifetimes must be positive".into()));
+        }
+        if !(10..=60_000).contains(&self.gateway_flush_ms) {
+            return Err(ConfigError("gateway_flush_ms: from 10 to 60000".into()));
         }
         if self.metrics_interval_ms < 100 {
             return Err(ConfigError("metrics_interval_ms: at least 100".into()));
@@ -262,6 +268,9 @@ trust_proxy_headers = false
 
 # Live metrics sampling period.
 metrics_interval_ms = 1000
+
+# How often the AI gateway writes settled requests (request log, charges, usage counters).
+gateway_flush_ms = 1000
 
 # Log filter (tracing EnvFilter syntax).
 log = "info"

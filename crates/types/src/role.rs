@@ -37,6 +37,10 @@ pub enum Permission {
     SettingsManage,
     /// Move money: grant and deduct credits, check the ledger.
     BillingManage,
+    /// Call the AI gateway's model endpoints with one's own API keys.
+    GatewayUse,
+    /// Configure the AI gateway: providers, models, prices, routing; see all its traffic.
+    GatewayManage,
 }
 
 impl Role {
@@ -53,10 +57,10 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => &Permission::ALL,
-            Role::Moderator => &[AccountRead, AccountWrite, SystemRead, UsersRead],
-            Role::Developer => &[AccountRead, AccountWrite, SystemRead],
-            Role::Analyst => &[AccountRead, AccountWrite, SystemRead, AuditRead],
-            Role::Viewer => &[AccountRead, SystemRead],
+            Role::Moderator => &[AccountRead, AccountWrite, SystemRead, UsersRead, GatewayUse],
+            Role::Developer => &[AccountRead, AccountWrite, SystemRead, GatewayUse],
+            Role::Analyst => &[AccountRead, AccountWrite, SystemRead, AuditRead, GatewayUse],
+            Role::Viewer => &[AccountRead, SystemRead, GatewayUse],
         }
     }
 
@@ -90,7 +94,7 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 10] = [
         Permission::AccountRead,
         Permission::AccountWrite,
         Permission::SystemRead,
@@ -99,6 +103,8 @@ impl Permission {
         Permission::AuditRead,
         Permission::SettingsManage,
         Permission::BillingManage,
+        Permission::GatewayUse,
+        Permission::GatewayManage,
     ];
 
     /// The stable name, e.g. `system_read`.
@@ -112,6 +118,8 @@ impl Permission {
             Permission::AuditRead => "audit_read",
             Permission::SettingsManage => "settings_manage",
             Permission::BillingManage => "billing_manage",
+            Permission::GatewayUse => "gateway_use",
+            Permission::GatewayManage => "gateway_manage",
         }
     }
 
@@ -132,6 +140,10 @@ impl Permission {
             Permission::AuditRead => "Read and export the audit log",
             Permission::SettingsManage => "Change platform settings: e-mail, sign-in, SSO",
             Permission::BillingManage => "Grant and deduct credits; check the ledger",
+            Permission::GatewayUse => "Call the AI models with one's own API keys",
+            Permission::GatewayManage => {
+                "Configure AI providers, models, prices and routing; see all gateway traffic"
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         session cookie (browser) or `Authorization: Bearer <API key>`. The security scope of each \
         operation names the permission it needs; an empty scope list means any signed-in caller."),
     modifiers(&Security),
-    tags((name = "auth"), (name = "account"), (name = "setup"), (name = "api-keys"), (name = "sessions"), (name = "system"), (name = "admin"), (name = "audit"), (name = "billing"), (name = "settings"))
+    tags((name = "auth"), (name = "account"), (name = "setup"), (name = "api-keys"), (name = "sessions"), (name = "system"), (name = "admin"), (name = "audit"), (name = "billing"), (name = "gateway"), (name = "settings"))
 )]
 pub struct ApiDoc;
 

@@ -5,6 +5,7 @@ pub mod export;
 pub mod health;
 pub mod json;
 pub mod mw;
+pub mod openai;
 pub mod query;
 mod router;
 pub mod sse;

@@ -264,6 +264,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::usage::limits))
         .routes(routes!(v1::usage::history))
         .routes(routes!(v1::usage::export))
+        // AI gateway catalogue
+        .routes(routes!(v1::llm::providers, v1::llm::create_provider))
+        .routes(routes!(v1::llm::update_provider, v1::llm::delete_provider))
+        .routes(routes!(v1::llm::test_provider))
+        .routes(routes!(v1::llm::catalogue, v1::llm::create_model))
+        .routes(routes!(v1::llm::update_model, v1::llm::delete_model))
+        .routes(routes!(v1::llm::offers))
         // infrastructure
         .routes(routes!(health::get))
         .split_for_parts();
@@ -283,7 +290,7 @@ pub fn router(state: AppState) -> Router {
             ),
         ));
 
-    Router::new()
+    let console = Router::new()
         .merge(rest)
         .merge(assets(&state.settings.site_dir))
         .route("/api/openapi.json", get(docs::openapi_json))
@@ -314,6 +321,10 @@ pub fn router(state: AppState) -> Router {
                     state.clone(),
                     mw::resolve_auth,
                 )),
-        )
+        );
+    Router::new()
+        // The model endpoints, with their own lean stack (see `openai`).
+        .merge(super::openai::router())
+        .merge(console)
         .with_state(state)
 }

@@ -8,6 +8,7 @@ pub mod billing;
 pub mod codes;
 pub mod credits;
 pub mod inbox;
+pub mod llm;
 pub mod mail;
 pub mod mfa;
 pub mod org;

@@ -1,0 +1,124 @@
+//! The AI gateway: OpenAI-compatible endpoints in front of many providers.
+//!
+//! A request is authenticated from a cached API key ([`keys`]), its model looked up in the
+//! in-memory catalogue ([`catalogue`]), its worst-case cost reserved against the account
+//! ([`meter`]), and sent to the deployments in routing order ([`route`]) with retries and
+//! fallback ([`proxy`]); streams pass through chunk by chunk. The actual cost is settled when
+//! the answer ends and written in batches with the request log ([`log`]). Nothing on the hot
+//! path waits on the database.
+
+pub mod admin;
+pub mod catalogue;
+mod error;
+pub mod keys;
+pub mod log;
+pub mod meter;
+pub mod models;
+pub mod proxy;
+pub mod route;
+mod stream;
+pub mod upstream;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use ops_db::Db;
+use ops_secrets::MasterKey;
+
+pub use error::GatewayError;
+
+/// The catalogue is read again this often, to follow changes made on other replicas.
+const RELOAD_EVERY: Duration = Duration::from_secs(10);
+
+pub struct Inner {
+    pub db: Db,
+    pub secrets: MasterKey,
+    catalogue: RwLock<Arc<catalogue::Catalogue>>,
+    pub keys: keys::Keys,
+    pub meter: meter::Meter,
+    pub health: route::Health,
+    /// HTTP clients by connect timeout (ms): one pool per distinct setting.
+    clients: Mutex<HashMap<u64, reqwest::Client>>,
+}
+
+/// The gateway, cheap to clone.
+#[derive(Clone)]
+pub struct Gateway(Arc<Inner>);
+
+impl std::ops::Deref for Gateway {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Gateway {
+    /// Loads the catalogue; call [`Gateway::spawn_jobs`] to start flushing.
+    pub async fn start(db: Db, secrets: MasterKey) -> Result<Gateway, GatewayError> {
+        route::seed();
+        let cat = catalogue::load(&db, &secrets).await?;
+        Ok(Gateway(Arc::new(Inner {
+            db,
+            secrets,
+            catalogue: RwLock::new(Arc::new(cat)),
+            keys: keys::Keys::default(),
+            meter: meter::Meter::default(),
+            health: route::Health::default(),
+            clients: Mutex::new(HashMap::new()),
+        })))
+    }
+
+    /// Starts the flusher (every `flush_every`) and the catalogue reloader.
+    pub fn spawn_jobs(&self, flush_every: Duration) {
+        tokio::spawn(meter::run(self.clone(), flush_every));
+        let gw = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RELOAD_EVERY);
+            loop {
+                tick.tick().await;
+                if let Err(e) = gw.reload().await {
+                    tracing::warn!(error = %e, "gateway catalogue reload failed");
+                }
+            }
+        });
+    }
+
+    pub fn catalogue(&self) -> Arc<catalogue::Catalogue> {
+        self.catalogue
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Reads the catalogue again (after a console change).
+    pub async fn reload(&self) -> Result<(), GatewayError> {
+        let cat = Arc::new(catalogue::load(&self.db, &self.secrets).await?);
+        match self.catalogue.write() {
+            Ok(mut c) => *c = cat,
+            Err(p) => *p.into_inner() = cat,
+        }
+        Ok(())
+    }
+
+    /// Writes the settled requests now.
+    pub async fn flush(&self) -> Result<usize, GatewayError> {
+        self.meter.flush(&self.db).await
+    }
+
+    pub(crate) fn client(&self, connect: Duration) -> Result<reqwest::Client, GatewayError> {
+        let ms = connect.as_millis() as u64;
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clients.get(&ms) {
+            return Ok(c.clone());
+        }
+        let c = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| GatewayError::Internal(format!("http client: {e}")))?;
+        clients.insert(ms, c.clone());
+        Ok(c)
+    }
+}

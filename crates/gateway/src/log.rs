@@ -1,0 +1,236 @@
+//! The request log: one row per request (served, failed or refused) explaining what it cost and
+//! why, written in batches together with the charges, the usage counters and the daily rollups,
+//! all in one transaction: a batch is either wholly recorded and charged, or not at all.
+
+use std::collections::HashMap;
+
+use ops_billing::metered;
+use ops_db::Db;
+use ops_types::{Overage, OwnerKind};
+
+use crate::GatewayError;
+use crate::meter::Owner;
+
+/// One request as logged.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Row {
+    pub id: String,
+    pub at: i64,
+    pub key_id: String,
+    /// The key's row id (its `last_used_at` is updated by the flush).
+    pub key_row: String,
+    pub user_id: String,
+    pub owner_kind: OwnerKind,
+    pub owner_id: String,
+    pub endpoint: &'static str,
+    pub model: String,
+    pub stream: bool,
+    pub provider: String,
+    pub deployment_id: Option<String>,
+    pub credential: &'static str,
+    pub status: u16,
+    pub error_code: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub counted: bool,
+    pub reserved: i64,
+    pub cost: i64,
+    pub latency_ms: i64,
+    pub first_byte_ms: Option<i64>,
+    pub attempts: String,
+    pub explain: String,
+    /// Set when settled: the plan's overage rule and period at admission.
+    pub overage: Overage,
+    pub period_start: i64,
+}
+
+/// Per account, what a written batch did.
+pub struct Written {
+    /// The settled cost of the batch's rows (what was queued in memory).
+    pub settled: i64,
+    /// Successful requests (those that count against plan limits).
+    pub counted: i64,
+    /// What the account may spend now.
+    pub spendable: i64,
+}
+
+const COLUMNS: &str = "id, at, key_id, user_id, owner_kind, owner_id, endpoint, model, stream, provider, \
+    deployment_id, credential, status, error_code, input_tokens, output_tokens, counted, reserved, cost, \
+    latency_ms, first_byte_ms, attempts, explain, ledger_entry";
+const PER_ROW: usize = 24;
+const CHUNK: usize = 100;
+
+async fn insert(
+    conn: &mut ops_db::AnyConnection,
+    rows: &[&Row],
+    entries: &HashMap<Owner, (Option<String>, i64)>,
+) -> Result<(), GatewayError> {
+    for chunk in rows.chunks(CHUNK) {
+        let mut sql = format!("INSERT INTO llm_requests ({COLUMNS}) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for j in 0..PER_ROW {
+                if j > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("${}", i * PER_ROW + j + 1));
+            }
+            sql.push(')');
+        }
+        sql.push_str(" ON CONFLICT (id) DO NOTHING");
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            let owner = (r.owner_kind, r.owner_id.clone());
+            let entry = entries.get(&owner).and_then(|e| e.0.clone());
+            q = q
+                .bind(r.id.clone())
+                .bind(r.at)
+                .bind(r.key_id.clone())
+                .bind(r.user_id.clone())
+                .bind(r.owner_kind.as_str())
+                .bind(r.owner_id.clone())
+                .bind(r.endpoint)
+                .bind(r.model.clone())
+                .bind(i64::from(r.stream))
+                .bind(r.provider.clone())
+                .bind(r.deployment_id.clone())
+                .bind(r.credential)
+                .bind(i64::from(r.status))
+                .bind(r.error_code.clone())
+                .bind(r.input_tokens)
+                .bind(r.output_tokens)
+                .bind(i64::from(r.counted))
+                .bind(r.reserved)
+                .bind(r.cost)
+                .bind(r.latency_ms)
+                .bind(r.first_byte_ms)
+                .bind(r.attempts.clone())
+                .bind(r.explain.clone())
+                .bind(entry);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+type DayKey = (String, OwnerKind, String, String, String, String, String);
+
+async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), GatewayError> {
+    let mut days: HashMap<DayKey, [i64; 6]> = HashMap::new();
+    for r in rows {
+        let k = (
+            ops_types::date_of_ms(r.at),
+            r.owner_kind,
+            r.owner_id.clone(),
+            r.user_id.clone(),
+            r.key_id.clone(),
+            r.model.clone(),
+            r.provider.clone(),
+        );
+        let v = days.entry(k).or_default();
+        v[0] += 1;
+        v[1] += i64::from(r.status >= 400);
+        v[2] += r.input_tokens;
+        v[3] += r.output_tokens;
+        v[4] += r.cost;
+        v[5] += r.latency_ms;
+    }
+    for (k, v) in days {
+        sqlx::query(
+            "INSERT INTO llm_daily (day, owner_kind, owner_id, user_id, key_id, model, provider, requests, \
+             errors, input_tokens, output_tokens, cost, latency_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (day, owner_kind, owner_id, user_id, key_id, model, provider) DO UPDATE SET \
+             requests = llm_daily.requests + excluded.requests, errors = llm_daily.errors + excluded.errors, \
+             input_tokens = llm_daily.input_tokens + excluded.input_tokens, \
+             output_tokens = llm_daily.output_tokens + excluded.output_tokens, \
+             cost = llm_daily.cost + excluded.cost, latency_ms = llm_daily.latency_ms + excluded.latency_ms",
+        )
+        .bind(k.0)
+        .bind(k.1.as_str())
+        .bind(k.2)
+        .bind(k.3)
+        .bind(k.4)
+        .bind(k.5)
+        .bind(k.6)
+        .bind(v[0])
+        .bind(v[1])
+        .bind(v[2])
+        .bind(v[3])
+        .bind(v[4])
+        .bind(v[5])
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes a batch. Rows already in the log are skipped and a batch's charge is keyed by its
+/// first row, so writing the same batch twice charges once.
+pub async fn write(db: &Db, rows: &[Row]) -> Result<HashMap<Owner, Written>, GatewayError> {
+    let mut tx = db.begin().await?;
+    let fresh: Vec<&Row> = rows.iter().collect();
+    let mut by_owner: HashMap<Owner, Vec<&Row>> = HashMap::new();
+    for r in &fresh {
+        by_owner
+            .entry((r.owner_kind, r.owner_id.clone()))
+            .or_default()
+            .push(r);
+    }
+    let mut entries = HashMap::new();
+    let mut out = HashMap::new();
+    for (owner, rs) in &by_owner {
+        let cost: i64 = rs.iter().map(|r| r.cost).sum();
+        let counted: Vec<&&Row> = rs.iter().filter(|r| r.status < 400).collect();
+        let Some(first) = counted.first() else {
+            continue;
+        };
+        let key = format!("llm:{}", first.id);
+        let reason = format!("AI gateway: {} requests", counted.len());
+        let charged = metered::charge(
+            &mut tx,
+            (owner.0, &owner.1),
+            first.overage,
+            cost,
+            &reason,
+            &key,
+        )
+        .await?;
+        if charged.amount < cost {
+            tracing::warn!(owner = %owner.1, cost, charged = charged.amount, "gateway batch charged short");
+        }
+        let quantity: i64 = counted
+            .iter()
+            .map(|r| r.input_tokens + r.output_tokens)
+            .sum();
+        metered::count(
+            &mut tx,
+            (owner.0, &owner.1),
+            first.period_start,
+            "chat",
+            (counted.len() as i64, quantity, charged.amount),
+        )
+        .await?;
+        entries.insert(owner.clone(), (charged.entry, charged.amount));
+        out.insert(
+            owner.clone(),
+            Written {
+                settled: cost,
+                counted: counted.len() as i64,
+                spendable: charged.spendable,
+            },
+        );
+    }
+    insert(&mut tx, &fresh, &entries).await?;
+    rollup(&mut tx, &fresh).await?;
+    let mut keys: Vec<&str> = fresh.iter().map(|r| r.key_row.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.retain(|k| !k.is_empty());
+    ops_auth::api_keys::touch(&mut tx, &keys, ops_db::now_ms()).await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -1,0 +1,302 @@
+//! Metering: admit, reserve, settle, flush.
+//!
+//! Each account's standing (plan, period, spendable credits, requests counted) is held in
+//! memory. Before the upstream call a request reserves its worst-case cost; it is refused when
+//! `spendable − settled-but-unflushed − reserved` cannot cover it, so parallel requests never
+//! spend more than the account holds. After the call the actual cost is settled (never more
+//! than was reserved) and the request queued for the log. A flusher writes the queue in one
+//! transaction per batch: the log rows, one ledger entry per account, the usage counters and
+//! the daily rollups; then the in-memory standing is replaced by the database's.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ops_billing::metered::{self, Standing};
+use ops_db::{Db, now_ms};
+use ops_types::{ErrorCode, OwnerKind, format_amount};
+
+use crate::GatewayError;
+use crate::log::Row;
+
+pub type Owner = (OwnerKind, String);
+
+/// A standing older than this is read again before admitting (plan changes, top-ups).
+const STALE: Duration = Duration::from_secs(10);
+const MINUTE_MS: i64 = 60_000;
+
+struct Account {
+    standing: Standing,
+    synced: Instant,
+    /// Settled, not yet written.
+    pending_cost: i64,
+    pending_requests: i64,
+    reserved: i64,
+    in_flight: i64,
+    /// Requests admitted in the current and the previous minute (a sliding window).
+    minute: (i64, i64, i64),
+}
+
+impl Account {
+    fn available(&self) -> i64 {
+        self.standing.spendable - self.pending_cost - self.reserved
+    }
+
+    fn rate(&mut self, now: i64) -> i64 {
+        let m = now / MINUTE_MS;
+        let (cur, n, _) = self.minute;
+        if m != cur {
+            self.minute = (m, 0, if m == cur + 1 { n } else { 0 });
+        }
+        let into = (now % MINUTE_MS) as f64 / MINUTE_MS as f64;
+        self.minute.1 + (self.minute.2 as f64 * (1.0 - into)) as i64
+    }
+}
+
+/// A reservation held while one request runs.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    pub owner: Owner,
+    pub amount: i64,
+    pub period_start: i64,
+}
+
+/// What a request asks of its account.
+pub struct Ask<'a> {
+    pub service: &'a str,
+    pub group: &'a str,
+    pub model: &'a str,
+    pub estimate: i64,
+}
+
+#[derive(Default)]
+pub struct Meter {
+    accounts: Mutex<HashMap<Owner, Account>>,
+    queue: Mutex<Vec<Row>>,
+    /// Bumped by every flush: a standing read before a flush committed is not trusted after.
+    generation: std::sync::atomic::AtomicU64,
+}
+
+fn refused(status: u16, code: ErrorCode, message: String, retry: Option<i64>) -> GatewayError {
+    GatewayError::Refused {
+        status,
+        code: code.as_str(),
+        message,
+        retry_after: retry.map(|ms| (ms.max(0) as u64).div_ceil(1000).max(1)),
+    }
+}
+
+impl Meter {
+    fn lock_accounts(&self) -> std::sync::MutexGuard<'_, HashMap<Owner, Account>> {
+        self.accounts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Vec<Row>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn sync(&self, db: &Db, owner: &Owner) -> Result<(), GatewayError> {
+        use std::sync::atomic::Ordering;
+        let generation = self.generation.load(Ordering::Acquire);
+        let standing = metered::standing(db, owner.0, &owner.1).await?;
+        let mut accounts = self.lock_accounts();
+        if self.generation.load(Ordering::Acquire) != generation {
+            // A flush committed meanwhile: the balance read may predate it. Keep the plan only.
+            if let Some(a) = accounts.get_mut(owner) {
+                a.standing.plan = standing.plan;
+                a.standing.status = standing.status;
+            }
+            return Ok(());
+        }
+        match accounts.get_mut(owner) {
+            Some(a) => {
+                a.standing = standing;
+                a.synced = Instant::now();
+            }
+            None => {
+                accounts.insert(
+                    owner.clone(),
+                    Account {
+                        standing,
+                        synced: Instant::now(),
+                        pending_cost: 0,
+                        pending_requests: 0,
+                        reserved: 0,
+                        in_flight: 0,
+                        minute: (0, 0, 0),
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the plan and reserves `ask.estimate`; the ticket must be settled or released.
+    pub async fn admit(
+        &self,
+        db: &Db,
+        owner: &Owner,
+        ask: &Ask<'_>,
+    ) -> Result<Ticket, GatewayError> {
+        let fresh = self
+            .lock_accounts()
+            .get(owner)
+            .is_some_and(|a| a.synced.elapsed() < STALE);
+        if !fresh {
+            self.sync(db, owner).await?;
+        }
+        let now = now_ms();
+        let mut accounts = self.lock_accounts();
+        let a = accounts
+            .get_mut(owner)
+            .ok_or_else(|| GatewayError::Internal("account standing missing".into()))?;
+        let used_rate = a.rate(now);
+        let s = &a.standing;
+        let p = &s.plan;
+        if s.status == "suspended" {
+            return Err(refused(
+                402,
+                ErrorCode::PlanRequired,
+                "this subscription is suspended".into(),
+                None,
+            ));
+        }
+        if !p.services.iter().any(|x| x == ask.service) {
+            return Err(refused(
+                402,
+                ErrorCode::PlanRequired,
+                format!(
+                    "the {} plan does not include `{}`; upgrade to use it",
+                    p.name, ask.service
+                ),
+                None,
+            ));
+        }
+        if !p.model_groups.iter().any(|g| g == ask.group) {
+            return Err(GatewayError::Forbidden(format!(
+                "the {} plan does not include the model `{}` (group `{}`); upgrade to use it",
+                p.name, ask.model, ask.group
+            )));
+        }
+        if let Some(max) = p.request_limit {
+            let used = s.requests + a.pending_requests + a.in_flight;
+            if used >= max {
+                return Err(refused(
+                    429,
+                    ErrorCode::QuotaExceeded,
+                    format!(
+                        "the {} plan allows {max} requests this period; {used} used; resets at {}",
+                        p.name,
+                        ops_types::date_time_of_ms(s.period_end)
+                    ),
+                    Some(s.period_end - now),
+                ));
+            }
+        }
+        if let Some(rpm) = p.rate_limit_rpm
+            && used_rate >= i64::from(rpm)
+        {
+            return Err(refused(
+                429,
+                ErrorCode::RateLimited,
+                format!("the {} plan allows {rpm} requests a minute", p.name),
+                Some(MINUTE_MS - now % MINUTE_MS),
+            ));
+        }
+        let available = a.available();
+        if available < ask.estimate {
+            let message = format!(
+                "not enough credits for this request: up to {} may be charged, {} available{}",
+                format_amount(ask.estimate, "USD"),
+                format_amount(available.max(0), "USD"),
+                if p.overage == ops_types::Overage::Block {
+                    format!(
+                        " (the {} plan's included credits; they reset on {})",
+                        p.name,
+                        ops_types::date_of_ms(s.period_end)
+                    )
+                } else {
+                    "; buy credits, or lower max_tokens".into()
+                }
+            );
+            return Err(refused(402, ErrorCode::InsufficientCredits, message, None));
+        }
+        a.reserved += ask.estimate;
+        a.in_flight += 1;
+        a.minute.1 += 1;
+        Ok(Ticket {
+            owner: owner.clone(),
+            amount: ask.estimate,
+            period_start: s.period_start,
+        })
+    }
+
+    /// Ends a reservation: `row.cost` (at most the reservation) is charged at the next flush.
+    pub fn settle(&self, ticket: &Ticket, mut row: Row) {
+        row.cost = row.cost.clamp(0, ticket.amount);
+        row.period_start = ticket.period_start;
+        {
+            let mut accounts = self.lock_accounts();
+            if let Some(a) = accounts.get_mut(&ticket.owner) {
+                a.reserved -= ticket.amount;
+                a.in_flight -= 1;
+                a.pending_cost += row.cost;
+                if row.status < 400 {
+                    a.pending_requests += 1;
+                }
+            }
+        }
+        self.lock_queue().push(row);
+    }
+
+    /// Logs a request that was refused before anything was reserved.
+    pub fn log_refusal(&self, row: Row) {
+        self.lock_queue().push(row);
+    }
+
+    pub fn queued(&self) -> usize {
+        self.lock_queue().len()
+    }
+
+    /// Writes what is queued; on failure the rows go back to the queue for the next try.
+    pub async fn flush(&self, db: &Db) -> Result<usize, GatewayError> {
+        let rows = std::mem::take(&mut *self.lock_queue());
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        match crate::log::write(db, &rows).await {
+            Ok(charged) => {
+                self.generation
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                let mut accounts = self.lock_accounts();
+                for (owner, c) in charged {
+                    if let Some(a) = accounts.get_mut(&owner) {
+                        a.pending_cost -= c.settled;
+                        a.pending_requests -= c.counted;
+                        a.standing.requests += c.counted;
+                        a.standing.spendable = c.spendable;
+                    }
+                }
+                Ok(rows.len())
+            }
+            Err(e) => {
+                let mut q = self.lock_queue();
+                let newer = std::mem::replace(&mut *q, rows);
+                q.extend(newer);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Flushes every `every` until the process ends.
+pub async fn run(gw: crate::Gateway, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = gw.flush().await {
+            tracing::warn!(error = %e, "gateway flush failed; will retry");
+        }
+    }
+}

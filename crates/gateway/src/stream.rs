@@ -1,0 +1,257 @@
+//! Streams pass through chunk by chunk; on the way the SSE `data:` lines are read for the usage
+//! the provider reports at the end (we ask for it with `stream_options.include_usage`), and the
+//! generated text is counted in case it reports none. When the stream ends — finished, broken,
+//! or dropped because the client went away (which also drops the upstream connection, so the
+//! provider stops generating) — what was generated is settled.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::Stream;
+use serde::Deserialize;
+
+use crate::Gateway;
+use crate::catalogue::Model;
+use crate::log::Row;
+use crate::meter::Ticket;
+use crate::proxy::{ceil_div, explain, price};
+
+/// Tokens a provider reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub input: i64,
+    pub output: i64,
+}
+
+#[derive(Deserialize)]
+struct RawUsage {
+    prompt_tokens: Option<i64>,
+    completion_tokens: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct WithUsage {
+    usage: Option<RawUsage>,
+}
+
+/// The `usage` object of an OpenAI-shaped answer or chunk, when present and not null.
+pub fn usage_of(json: &[u8]) -> Option<Usage> {
+    let u = serde_json::from_slice::<WithUsage>(json).ok()?.usage?;
+    Some(Usage {
+        input: u.prompt_tokens.unwrap_or(0),
+        output: u.completion_tokens.unwrap_or(0),
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct Text {
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: Option<Text>,
+    delta: Option<Text>,
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Choices {
+    #[serde(default)]
+    choices: Vec<Choice>,
+}
+
+/// Characters of generated text in an answer or a chunk.
+pub fn content_chars(json: &[u8]) -> i64 {
+    let Ok(c) = serde_json::from_slice::<Choices>(json) else {
+        return 0;
+    };
+    c.choices
+        .iter()
+        .map(|ch| {
+            let t = ch
+                .message
+                .as_ref()
+                .or(ch.delta.as_ref())
+                .and_then(|t| t.content.as_deref())
+                .or(ch.text.as_deref())
+                .unwrap_or("");
+            t.chars().count() as i64
+        })
+        .sum()
+}
+
+type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+struct Finish {
+    gw: Gateway,
+    ticket: Ticket,
+    log: Row,
+    model: Arc<Model>,
+    input_estimate: i64,
+    started: Instant,
+}
+
+/// The client's side of a streamed answer.
+pub struct Metered {
+    inner: Upstream,
+    /// An incomplete line carried over to the next chunk.
+    partial: Vec<u8>,
+    usage: Option<Usage>,
+    chars: i64,
+    ended_well: bool,
+    finish: Option<Finish>,
+}
+
+impl Metered {
+    pub fn new(
+        gw: Gateway,
+        ticket: Ticket,
+        log: Row,
+        model: Arc<Model>,
+        input_estimate: i64,
+        started: Instant,
+        res: reqwest::Response,
+    ) -> Metered {
+        Metered {
+            inner: Box::pin(res.bytes_stream()),
+            partial: Vec::new(),
+            usage: None,
+            chars: 0,
+            ended_well: false,
+            finish: Some(Finish {
+                gw,
+                ticket,
+                log,
+                model,
+                input_estimate,
+                started,
+            }),
+        }
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        let Some(data) = line.strip_prefix(b"data:") else {
+            return;
+        };
+        let data = data.trim_ascii();
+        if data.is_empty() || data == b"[DONE]" {
+            return;
+        }
+        if memfind(data, b"\"usage\"")
+            && let Some(u) = usage_of(data)
+        {
+            self.usage = Some(u);
+            return;
+        }
+        self.chars += content_chars(data);
+    }
+
+    fn scan(&mut self, chunk: &[u8]) {
+        let mut rest = chunk;
+        while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+            if self.partial.is_empty() {
+                self.line(&rest[..i]);
+            } else {
+                let mut line = std::mem::take(&mut self.partial);
+                line.extend_from_slice(&rest[..i]);
+                self.line(&line);
+            }
+            rest = &rest[i + 1..];
+        }
+        if !rest.is_empty() && self.partial.len() < 1 << 20 {
+            self.partial.extend_from_slice(rest);
+        }
+    }
+
+    fn settle(&mut self) {
+        let Some(f) = self.finish.take() else { return };
+        let mut log = f.log;
+        let (input, output, counted) = match self.usage {
+            Some(u) => (u.input, u.output, false),
+            None => (ceil_div(f.input_estimate, 2), ceil_div(self.chars, 4), true),
+        };
+        let full = price(input, f.model.input_price) + price(output, f.model.output_price);
+        let cost = full.min(f.ticket.amount);
+        log.input_tokens = input;
+        log.output_tokens = output;
+        log.counted = counted;
+        log.cost = cost;
+        log.latency_ms = f.started.elapsed().as_millis() as i64;
+        log.explain.push_str(&explain(
+            &f.model,
+            input,
+            output,
+            cost,
+            f.ticket.amount,
+            counted,
+        ));
+        if !self.ended_well {
+            log.error_code = Some("stream_interrupted".into());
+            log.explain
+                .push_str("; the stream ended early (client gone or provider failed), billed for what was generated");
+        }
+        f.gw.meter.settle(&f.ticket, log);
+    }
+}
+
+fn memfind(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Stream for Metered {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.inner.as_mut().poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.scan(&chunk);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.settle();
+                Poll::Ready(Some(Err(std::io::Error::other(e))))
+            }
+            Poll::Ready(None) => {
+                if !self.partial.is_empty() {
+                    let last = std::mem::take(&mut self.partial);
+                    self.line(&last);
+                }
+                self.ended_well = true;
+                self.settle();
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
+impl Drop for Metered {
+    fn drop(&mut self) {
+        self.settle();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_and_text_are_read_from_chunks() {
+        let chunk = br#"{"choices":[{"delta":{"content":"hello"}}]}"#;
+        assert_eq!(content_chars(chunk), 5);
+        assert_eq!(usage_of(chunk), None);
+        let last = br#"{"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3}}"#;
+        assert_eq!(
+            usage_of(last),
+            Some(Usage {
+                input: 7,
+                output: 3
+            })
+        );
+        assert_eq!(usage_of(br#"{"usage":null}"#), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! Talking to a provider: where each kind's endpoints are, how it wants the key, and which of
+//! its failures are worth another deployment.
+
+use crate::catalogue::{Deployment, Kind, Provider};
+
+/// The OpenAI-shaped operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Chat,
+    Completions,
+    Embeddings,
+}
+
+impl Endpoint {
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Chat => "chat/completions",
+            Endpoint::Completions => "completions",
+            Endpoint::Embeddings => "embeddings",
+        }
+    }
+
+    /// The request log's name, and the plan service it uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Chat => "chat",
+            Endpoint::Completions => "completions",
+            Endpoint::Embeddings => "embeddings",
+        }
+    }
+
+    pub fn service(self) -> &'static str {
+        match self {
+            Endpoint::Embeddings => "embeddings",
+            _ => "chat",
+        }
+    }
+}
+
+fn base(p: &Provider) -> &str {
+    p.base_url.trim_end_matches('/')
+}
+
+/// The URL of `endpoint` on deployment `d`.
+pub fn url(d: &Deployment, endpoint: Endpoint) -> String {
+    let p = &d.provider;
+    match p.kind {
+        Kind::Azure => format!(
+            "{}/openai/deployments/{}/{}?api-version={}",
+            base(p),
+            d.upstream_model,
+            endpoint.path(),
+            p.api_version.as_deref().unwrap_or("2024-10-21")
+        ),
+        // Anthropic's OpenAI-compatible endpoints (native Messages translation is separate).
+        Kind::Anthropic => format!("{}/v1/{}", base(p), endpoint.path()),
+        _ => format!("{}/{}", base(p), endpoint.path()),
+    }
+}
+
+/// The models-list URL (the connection test).
+pub fn models_url(p: &Provider) -> String {
+    match p.kind {
+        Kind::Azure => format!(
+            "{}/openai/models?api-version={}",
+            base(p),
+            p.api_version.as_deref().unwrap_or("2024-10-21")
+        ),
+        Kind::Anthropic => format!("{}/v1/models", base(p)),
+        _ => format!("{}/models", base(p)),
+    }
+}
+
+/// Adds the provider's credentials.
+pub fn authorise(req: reqwest::RequestBuilder, p: &Provider) -> reqwest::RequestBuilder {
+    let Some(key) = &p.api_key else { return req };
+    match p.kind {
+        Kind::Azure => req.header("api-key", key),
+        Kind::Anthropic => req.header("x-api-key", key).header(
+            "anthropic-version",
+            p.api_version.as_deref().unwrap_or("2023-06-01"),
+        ),
+        _ => req.bearer_auth(key),
+    }
+}
+
+/// What an upstream status means for routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Ok,
+    /// Try another deployment (rate limited, overloaded, broken, or our credential refused).
+    Retry,
+    /// The request itself is wrong: answer the client with it.
+    Client,
+}
+
+pub fn verdict(status: u16) -> Verdict {
+    match status {
+        200..=299 => Verdict::Ok,
+        401 | 403 | 404 | 408 | 409 | 429 => Verdict::Retry,
+        400..=499 => Verdict::Client,
+        _ => Verdict::Retry,
+    }
+}
+
+/// The message inside an upstream error body (OpenAI or Anthropic shape), or the body itself.
+pub fn error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        message: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        error: Option<Inner>,
+    }
+    if let Ok(Envelope {
+        error: Some(Inner { message: Some(m) }),
+    }) = serde_json::from_slice(body)
+    {
+        return m;
+    }
+    String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_route_as_expected() {
+        assert_eq!(verdict(200), Verdict::Ok);
+        assert_eq!(verdict(429), Verdict::Retry);
+        assert_eq!(verdict(503), Verdict::Retry);
+        assert_eq!(verdict(401), Verdict::Retry);
+        assert_eq!(verdict(400), Verdict::Client);
+        assert_eq!(verdict(422), Verdict::Client);
+    }
+
+    #[test]
+    fn error_messages_are_read_from_either_shape() {
+        assert_eq!(error_message(br#"{"error":{"message":"nope"}}"#), "nope");
+        assert_eq!(
+            error_message(br#"{"type":"error","error":{"type":"x","message":"busy"}}"#),
+            "busy"
+        );
+        assert_eq!(error_message(b"plain"), "plain");
+    }
+}
