@@ -110,7 +110,7 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
         .env(leptos::config::Env::PROD)
         .build();
 
-    let gateway = ops_gateway::Gateway::start(db.clone(), secrets.clone())
+    let gateway = ops_gateway::Gateway::start(db.clone(), secrets.clone(), &settings.data_dir)
         .await
         .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
     gateway.spawn_jobs(Duration::from_millis(settings.gateway_flush_ms));

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod catalogue;
 mod error;
+pub mod journal;
 pub mod keys;
 pub mod log;
 pub mod meter;
@@ -54,16 +55,24 @@ impl std::ops::Deref for Gateway {
 }
 
 impl Gateway {
-    /// Loads the catalogue; call [`Gateway::spawn_jobs`] to start flushing.
-    pub async fn start(db: Db, secrets: MasterKey) -> Result<Gateway, GatewayError> {
+    /// Recovers what an earlier run settled but did not flush (from the journal in
+    /// `journal_dir`), loads the catalogue; call [`Gateway::spawn_jobs`] to start flushing.
+    pub async fn start(
+        db: Db,
+        secrets: MasterKey,
+        journal_dir: &std::path::Path,
+    ) -> Result<Gateway, GatewayError> {
         route::seed();
+        let (journal, _) = journal::open(&db, journal_dir).await?;
         let cat = catalogue::load(&db, &secrets).await?;
+        let meter = meter::Meter::default();
+        meter.set_journal(journal);
         Ok(Gateway(Arc::new(Inner {
             db,
             secrets,
             catalogue: RwLock::new(Arc::new(cat)),
             keys: keys::Keys::default(),
-            meter: meter::Meter::default(),
+            meter,
             health: route::Health::default(),
             clients: Mutex::new(HashMap::new()),
         })))

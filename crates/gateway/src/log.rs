@@ -22,12 +22,12 @@ pub struct Row {
     pub user_id: String,
     pub owner_kind: OwnerKind,
     pub owner_id: String,
-    pub endpoint: &'static str,
+    pub endpoint: String,
     pub model: String,
     pub stream: bool,
     pub provider: String,
     pub deployment_id: Option<String>,
-    pub credential: &'static str,
+    pub credential: String,
     pub status: u16,
     pub error_code: Option<String>,
     pub input_tokens: i64,
@@ -92,12 +92,12 @@ async fn insert(
                 .bind(r.user_id.clone())
                 .bind(r.owner_kind.as_str())
                 .bind(r.owner_id.clone())
-                .bind(r.endpoint)
+                .bind(r.endpoint.clone())
                 .bind(r.model.clone())
                 .bind(i64::from(r.stream))
                 .bind(r.provider.clone())
                 .bind(r.deployment_id.clone())
-                .bind(r.credential)
+                .bind(r.credential.clone())
                 .bind(i64::from(r.status))
                 .bind(r.error_code.clone())
                 .bind(r.input_tokens)

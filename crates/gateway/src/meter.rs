@@ -17,6 +17,7 @@ use ops_db::{Db, now_ms};
 use ops_types::{ErrorCode, OwnerKind, format_amount};
 
 use crate::GatewayError;
+use crate::journal::Journal;
 use crate::log::Row;
 
 pub type Owner = (OwnerKind, String);
@@ -72,6 +73,9 @@ pub struct Ask<'a> {
 #[derive(Default)]
 pub struct Meter {
     accounts: Mutex<HashMap<Owner, Account>>,
+    /// Lock order: journal, then queue (a row is in the segment a flush rotates out iff the
+    /// flush took it from the queue).
+    journal: Mutex<Option<Journal>>,
     queue: Mutex<Vec<Row>>,
     /// Bumped by every flush: a standing read before a flush committed is not trusted after.
     generation: std::sync::atomic::AtomicU64,
@@ -93,6 +97,24 @@ impl Meter {
 
     fn lock_queue(&self) -> std::sync::MutexGuard<'_, Vec<Row>> {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock_journal(&self) -> std::sync::MutexGuard<'_, Option<Journal>> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Journals settled rows from now on.
+    pub fn set_journal(&self, journal: Journal) {
+        *self.lock_journal() = Some(journal);
+    }
+
+    /// Journals a row, then queues it for the next flush.
+    fn enqueue(&self, row: Row) {
+        let mut journal = self.lock_journal();
+        if let Some(j) = journal.as_mut() {
+            j.append(&row);
+        }
+        self.lock_queue().push(row);
     }
 
     async fn sync(&self, db: &Db, owner: &Owner) -> Result<(), GatewayError> {
@@ -246,12 +268,12 @@ impl Meter {
                 }
             }
         }
-        self.lock_queue().push(row);
+        self.enqueue(row);
     }
 
     /// Logs a request that was refused before anything was reserved.
     pub fn log_refusal(&self, row: Row) {
-        self.lock_queue().push(row);
+        self.enqueue(row);
     }
 
     pub fn queued(&self) -> usize {
@@ -260,12 +282,19 @@ impl Meter {
 
     /// Writes what is queued; on failure the rows go back to the queue for the next try.
     pub async fn flush(&self, db: &Db) -> Result<usize, GatewayError> {
-        let rows = std::mem::take(&mut *self.lock_queue());
-        if rows.is_empty() {
-            return Ok(0);
-        }
+        let (rows, segment) = {
+            let mut journal = self.lock_journal();
+            let rows = std::mem::take(&mut *self.lock_queue());
+            if rows.is_empty() {
+                return Ok(0);
+            }
+            (rows, journal.as_mut().map(Journal::rotate))
+        };
         match crate::log::write(db, &rows).await {
             Ok(charged) => {
+                if let (Some(j), Some(upto)) = (self.lock_journal().as_ref(), segment) {
+                    j.committed(upto);
+                }
                 self.generation
                     .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
                 let mut accounts = self.lock_accounts();

@@ -136,12 +136,12 @@ fn row(caller: &Caller, endpoint: Endpoint, model: &str, stream: bool) -> Row {
         user_id: caller.key.user_id.clone(),
         owner_kind: caller.owner.0,
         owner_id: caller.owner.1.clone(),
-        endpoint: endpoint.name(),
+        endpoint: endpoint.name().into(),
         model: model.to_string(),
         stream,
         provider: String::new(),
         deployment_id: None,
-        credential: "platform",
+        credential: "platform".into(),
         status: 0,
         error_code: None,
         input_tokens: 0,
@@ -450,7 +450,7 @@ pub async fn openai(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
     header(&mut res, "x-ops-model", &served.model.name);
     header(&mut res, "x-ops-provider", &served.deployment.provider.name);
     header(&mut res, "x-ops-deployment", &served.deployment.id);
-    header(&mut res, "x-ops-credential", log.credential);
+    header(&mut res, "x-ops-credential", &log.credential);
     header(&mut res, "x-ops-attempts", &attempts.len().to_string());
     res
 }

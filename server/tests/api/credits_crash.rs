@@ -14,7 +14,7 @@ use crate::helpers::{PASSWORD, backends};
 const BIN: &str = env!("CARGO_BIN_EXE_ops-center");
 const USD: i64 = ops_types::MICROS;
 
-fn ops(url: &str, dir: &std::path::Path) -> Command {
+pub fn ops(url: &str, dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env("OPS_DATABASE_URL", url)
         .env("OPS_DATA_DIR", dir)
@@ -24,8 +24,20 @@ fn ops(url: &str, dir: &std::path::Path) -> Command {
     cmd
 }
 
-async fn serve(url: &str, dir: &std::path::Path, port: u16) -> Child {
-    let mut child = ops(url, dir)
+pub async fn serve(url: &str, dir: &std::path::Path, port: u16) -> Child {
+    serve_with(url, dir, port, |_| {}).await
+}
+
+/// [`serve`], with `adjust` setting more of the child's environment.
+pub async fn serve_with(
+    url: &str,
+    dir: &std::path::Path,
+    port: u16,
+    adjust: impl Fn(&mut Command),
+) -> Child {
+    let mut cmd = ops(url, dir);
+    adjust(&mut cmd);
+    let mut child = cmd
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .spawn()
         .unwrap();
@@ -45,7 +57,7 @@ async fn serve(url: &str, dir: &std::path::Path, port: u16) -> Child {
 }
 
 /// A cookie client signed in at `base`, and the sign-in's answer.
-async fn sign_in(base: &str, email: &str) -> (reqwest::Client, Value) {
+pub async fn sign_in(base: &str, email: &str) -> (reqwest::Client, Value) {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
