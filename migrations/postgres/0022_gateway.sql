@@ -97,3 +97,13 @@ CREATE TABLE llm_daily (
     PRIMARY KEY (day, owner_kind, owner_id, user_id, key_id, model, provider)
 );
 CREATE INDEX llm_daily_owner ON llm_daily (owner_kind, owner_id, day);
+
+-- Limits on each platform API key, enforced by the gateway: which models it may call (JSON
+-- array; NULL: all its plan opens), a budget per period (micro-units; spend is summed from
+-- llm_daily, so it resets on the period's UTC boundary), requests and tokens per minute.
+ALTER TABLE api_keys ADD COLUMN allowed_models TEXT;
+ALTER TABLE api_keys ADD COLUMN budget BIGINT;
+ALTER TABLE api_keys ADD COLUMN budget_period TEXT;     -- day, week, month
+ALTER TABLE api_keys ADD COLUMN rpm_limit INTEGER;
+ALTER TABLE api_keys ADD COLUMN tpm_limit INTEGER;
+CREATE INDEX llm_daily_key ON llm_daily (key_id, day);

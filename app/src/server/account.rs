@@ -39,6 +39,7 @@ pub async fn create_api_key(
         name,
         expires_in_days,
         org_id: org_id.filter(|o| !o.is_empty()),
+        limits: None,
     };
     Ok(ops_auth::api_keys::create(&state()?.db, &ctx, input).await?)
 }

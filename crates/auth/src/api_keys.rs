@@ -29,6 +29,9 @@ fn view(r: &AnyRow) -> Result<ApiKeyView, AuthError> {
         replaced_by,
         org_id: r.try_get("org_id")?,
         org_name: r.try_get("org_name")?,
+        limits: crate::key_limits::limits_of(r)?,
+        spent: 0,
+        budget_resets_at: None,
     })
 }
 
@@ -44,6 +47,7 @@ fn status(expires_at: Option<i64>, replaced: bool) -> String {
 }
 
 const COLUMNS: &str = "id, name, key_id, created_at, last_used_at, expires_at, replaced_by, org_id, \
+    allowed_models, budget, budget_period, rpm_limit, tpm_limit, \
     (SELECT o.name FROM orgs o WHERE o.id = api_keys.org_id) AS org_name";
 
 fn check_name(name: &str) -> Result<(), AuthError> {
@@ -94,6 +98,9 @@ async fn insert(
             status: status(expires_at, false),
             org_id: org.map(|o| o.0.to_string()),
             org_name: org.map(|o| o.1.to_string()),
+            limits: Default::default(),
+            spent: 0,
+            budget_resets_at: None,
         },
         secret: format!("{PREFIX}{key_id}_{secret}"),
     })
@@ -131,9 +138,18 @@ pub async fn create(
         },
         None => None,
     };
+    let limits = input
+        .limits
+        .as_ref()
+        .map(crate::key_limits::check)
+        .transpose()?;
     let mut tx = db.begin().await?;
     let scope = org.as_ref().map(|o| (o.id.as_str(), o.name.as_str()));
-    let created = insert(&mut tx, &ctx.user_id, &name, now, expires_at, scope).await?;
+    let mut created = insert(&mut tx, &ctx.user_id, &name, now, expires_at, scope).await?;
+    if let Some(l) = limits {
+        crate::key_limits::store(&mut tx, &created.key.id, &l).await?;
+        created.key.limits = l;
+    }
     let detail = format!(
         "name={name} prefix={} expires_at={}",
         created.key.prefix,
@@ -199,7 +215,7 @@ pub async fn rotate(
         .org_id
         .as_deref()
         .map(|id| (id, old.org_name.as_deref().unwrap_or("")));
-    let created = insert(
+    let mut created = insert(
         &mut tx,
         &ctx.user_id,
         &old.name,
@@ -208,6 +224,8 @@ pub async fn rotate(
         scope,
     )
     .await?;
+    crate::key_limits::store(&mut tx, &created.key.id, &old.limits).await?;
+    created.key.limits = old.limits.clone();
     let grace_end = now + input.grace_minutes * 60_000;
     let old_end = old.expires_at.map_or(grace_end, |e| e.min(grace_end));
     // Only one rotation wins if two race: the second finds `replaced_by` set.
@@ -267,7 +285,9 @@ async fn keys_of(db: &Db, user_id: &str) -> Result<Vec<ApiKeyView>, AuthError> {
     .bind(user_id)
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(view).collect()
+    let mut views = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
+    crate::key_limits::with_spend(db, &mut views).await?;
+    Ok(views)
 }
 
 /// Revokes one of the caller's keys. Someone else's key is "not found", not "forbidden",
@@ -364,66 +384,6 @@ pub async fn authenticate(db: &Db, bearer: &str, ip: Option<&str>) -> Result<Aut
         impersonation: None,
         mfa_missing: false,
     })
-}
-
-/// A key as the AI gateway checks it: the gateway caches these for a few seconds, so the hot
-/// path does not read the database on every request.
-#[derive(Debug, Clone)]
-pub struct KeyRecord {
-    pub id: String,
-    pub key_id: String,
-    secret_hash: String,
-    pub user_id: String,
-    pub role: Role,
-    pub org_id: Option<String>,
-    pub expires_at: Option<i64>,
-}
-
-impl KeyRecord {
-    /// Whether `secret` is this key's secret (constant time).
-    pub fn matches(&self, secret: &str) -> bool {
-        same(&self.secret_hash, &sha256_hex(secret))
-    }
-}
-
-/// The live (not revoked, owner not disabled) key with this public id.
-pub async fn record(db: &Db, key_id: &str) -> Result<Option<KeyRecord>, AuthError> {
-    let row = sqlx::query(
-        "SELECT k.id, k.secret_hash, k.expires_at, k.org_id, u.id AS uid, u.role \
-         FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.key_id = $1 AND k.revoked_at IS NULL AND u.disabled = 0",
-    )
-    .bind(key_id)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get("role")?;
-    Ok(Some(KeyRecord {
-        id: row.try_get("id")?,
-        key_id: key_id.to_string(),
-        secret_hash: row.try_get("secret_hash")?,
-        user_id: row.try_get("uid")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| AuthError::Internal(format!("unknown role {role}")))?,
-        org_id: row.try_get("org_id")?,
-        expires_at: row.try_get("expires_at")?,
-    }))
-}
-
-/// Marks keys as used now (the gateway batches this).
-pub async fn touch(
-    conn: &mut ops_db::AnyConnection,
-    ids: &[&str],
-    now: i64,
-) -> Result<(), AuthError> {
-    for id in ids {
-        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// `opc_<16 hex>_<64 hex>` → (key id, secret).

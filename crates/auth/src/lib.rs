@@ -12,6 +12,7 @@ pub mod devices;
 mod error;
 pub mod http;
 pub mod impersonation;
+pub mod key_limits;
 mod limiter;
 mod links;
 pub mod login;

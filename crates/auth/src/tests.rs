@@ -144,6 +144,7 @@ async fn api_keys_on_every_backend() {
                 name: " ci ".into(),
                 expires_in_days: None,
                 org_id: None,
+                limits: None,
             },
         )
         .await
@@ -177,6 +178,7 @@ async fn api_keys_on_every_backend() {
                 name: "  ".into(),
                 expires_in_days: None,
                 org_id: None,
+                limits: None,
             },
         )
         .await
@@ -193,6 +195,7 @@ async fn api_keys_on_every_backend() {
                     name: "x".into(),
                     expires_in_days: None,
                     org_id: None,
+                    limits: None,
                 }
             )
             .await,

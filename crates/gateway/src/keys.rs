@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http::HeaderMap;
-use ops_auth::api_keys::{self, KeyRecord};
+use ops_auth::api_keys;
+use ops_auth::key_limits::{self, KeyRecord};
 use ops_db::{Db, now_ms};
 use ops_types::{OwnerKind, Permission};
 
@@ -75,7 +76,7 @@ impl Keys {
         let rec = match self.cached(key_id) {
             Some(rec) => rec,
             None => {
-                let rec = api_keys::record(db, key_id).await?.map(Arc::new);
+                let rec = key_limits::record(db, key_id).await?.map(Arc::new);
                 if let Ok(mut c) = self.cache.lock() {
                     if c.len() >= MAX_ENTRIES {
                         c.clear();

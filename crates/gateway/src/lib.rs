@@ -8,6 +8,7 @@
 //! path waits on the database.
 
 pub mod admin;
+pub mod budget;
 pub mod catalogue;
 mod error;
 pub mod journal;

@@ -230,7 +230,7 @@ pub async fn write(db: &Db, rows: &[Row]) -> Result<HashMap<Owner, Written>, Gat
     keys.sort_unstable();
     keys.dedup();
     keys.retain(|k| !k.is_empty());
-    ops_auth::api_keys::touch(&mut tx, &keys, ops_db::now_ms()).await?;
+    ops_auth::key_limits::touch(&mut tx, &keys, ops_db::now_ms()).await?;
     tx.commit().await?;
     Ok(out)
 }

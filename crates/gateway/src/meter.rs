@@ -58,12 +58,17 @@ impl Account {
 #[derive(Debug, Clone)]
 pub struct Ticket {
     pub owner: Owner,
+    pub key_row: String,
     pub amount: i64,
     pub period_start: i64,
+    pub overage: ops_types::Overage,
 }
 
 /// What a request asks of its account.
 pub struct Ask<'a> {
+    pub key: &'a ops_auth::key_limits::KeyRecord,
+    /// Tokens the request may use at most (the key's tokens-per-minute limit).
+    pub tokens: i64,
     pub service: &'a str,
     pub group: &'a str,
     pub model: &'a str,
@@ -73,6 +78,7 @@ pub struct Ask<'a> {
 #[derive(Default)]
 pub struct Meter {
     accounts: Mutex<HashMap<Owner, Account>>,
+    pub keys: crate::budget::KeyBudgets,
     /// Lock order: journal, then queue (a row is in the segment a flush rotates out iff the
     /// flush took it from the queue).
     journal: Mutex<Option<Journal>>,
@@ -155,6 +161,22 @@ impl Meter {
 
     /// Checks the plan and reserves `ask.estimate`; the ticket must be settled or released.
     pub async fn admit(
+        &self,
+        db: &Db,
+        owner: &Owner,
+        ask: &Ask<'_>,
+    ) -> Result<Ticket, GatewayError> {
+        self.keys
+            .admit(db, ask.key, ask.estimate, ask.tokens)
+            .await?;
+        let admitted = self.admit_account(db, owner, ask).await;
+        if admitted.is_err() {
+            self.keys.release(&ask.key.id, ask.estimate);
+        }
+        admitted
+    }
+
+    async fn admit_account(
         &self,
         db: &Db,
         owner: &Owner,
@@ -248,8 +270,10 @@ impl Meter {
         a.minute.1 += 1;
         Ok(Ticket {
             owner: owner.clone(),
+            key_row: ask.key.id.clone(),
             amount: ask.estimate,
             period_start: s.period_start,
+            overage: p.overage,
         })
     }
 
@@ -257,6 +281,13 @@ impl Meter {
     pub fn settle(&self, ticket: &Ticket, mut row: Row) {
         row.cost = row.cost.clamp(0, ticket.amount);
         row.period_start = ticket.period_start;
+        row.overage = ticket.overage;
+        self.keys.settle(
+            &ticket.key_row,
+            ticket.amount,
+            row.cost,
+            row.input_tokens + row.output_tokens,
+        );
         {
             let mut accounts = self.lock_accounts();
             if let Some(a) = accounts.get_mut(&ticket.owner) {
@@ -292,6 +323,11 @@ impl Meter {
         };
         match crate::log::write(db, &rows).await {
             Ok(charged) => {
+                let mut by_key: HashMap<String, i64> = HashMap::new();
+                for r in rows.iter().filter(|r| r.cost > 0) {
+                    *by_key.entry(r.key_row.clone()).or_default() += r.cost;
+                }
+                self.keys.flushed(&by_key);
                 if let (Some(j), Some(upto)) = (self.lock_journal().as_ref(), segment) {
                     j.committed(upto);
                 }

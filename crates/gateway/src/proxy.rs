@@ -374,7 +374,19 @@ pub async fn openai(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
     log.model = model.name.clone();
     let (input_max, output_max) = estimate(&parsed, &model, endpoint);
     let reserve = price(input_max, model.input_price) + price(output_max, model.output_price);
+    if let Some(allowed) = &caller.key.limits.allowed_models
+        && !allowed.contains(&model.name)
+    {
+        let e = GatewayError::Forbidden(format!(
+            "this API key may not call `{}`; it may call: {}",
+            model.name,
+            allowed.join(", ")
+        ));
+        return refuse(log, e, gw);
+    }
     let ask = Ask {
+        key: &caller.key,
+        tokens: input_max + output_max,
         service: endpoint.service(),
         group: &model.group,
         model: &model.name,

@@ -85,6 +85,30 @@ pub struct ApiKeyForCreate {
     /// Scope the key to one of your organisations (its usage and billing go there).
     #[serde(default)]
     pub org_id: Option<String>,
+    /// What the AI gateway lets this key do; absent: no limits beyond the plan's.
+    #[serde(default)]
+    pub limits: Option<ApiKeyLimits>,
+}
+
+/// What the AI gateway lets one API key do, beyond its plan. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiKeyLimits {
+    /// Models (public names) it may call; absent: every model its plan opens.
+    #[serde(default)]
+    pub allowed_models: Option<Vec<String>>,
+    /// Most it may spend per `budget_period`, in micro-units.
+    #[serde(default)]
+    pub budget: Option<i64>,
+    /// `day`, `week` or `month` (UTC); required with a budget.
+    #[serde(default)]
+    pub budget_period: Option<String>,
+    /// Requests per minute.
+    #[serde(default)]
+    pub rpm_limit: Option<i32>,
+    /// Tokens (input and output) per minute.
+    #[serde(default)]
+    pub tpm_limit: Option<i32>,
 }
 
 /// `POST /api/v1/api-keys/{id}/rotate`: a new secret; the old one keeps working this long.
@@ -114,6 +138,14 @@ pub struct ApiKeyView {
     /// The organisation the key is scoped to, if any.
     pub org_id: Option<String>,
     pub org_name: Option<String>,
+    #[serde(default)]
+    pub limits: ApiKeyLimits,
+    /// Spent through the gateway in the current budget period (or today, without a budget).
+    #[serde(default)]
+    pub spent: i64,
+    /// When the budget period ends.
+    #[serde(default)]
+    pub budget_resets_at: Option<i64>,
 }
 
 /// Returned once, at creation: the only time the secret is shown.

@@ -48,4 +48,6 @@ pub use plans::*;
 pub use plans_text::{limit_label, limit_value, price_label, status_label};
 pub use role::{Permission, Role};
 pub use sso::*;
-pub use time::{civil_from_days, date_of_day, date_of_ms, date_time_of_ms, day_of_date};
+pub use time::{
+    budget_window, civil_from_days, date_of_day, date_of_ms, date_time_of_ms, day_of_date,
+};

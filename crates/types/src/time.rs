@@ -74,3 +74,50 @@ mod tests {
         assert_eq!(date_of_ms(1_796_000_000_000), "2026-11-30");
     }
 }
+
+/// The UTC period containing `now_ms` for a key budget: `day`, `week` (from Monday) or `month`,
+/// as (start, end) in unix ms.
+pub fn budget_window(period: &str, now_ms: i64) -> Option<(i64, i64)> {
+    const DAY: i64 = 86_400_000;
+    let day = now_ms.div_euclid(DAY);
+    let (start, end) = match period {
+        "day" => (day, day + 1),
+        "week" => {
+            // 1970-01-01 was a Thursday: Monday is 3 days before.
+            let monday = day - (day + 3).rem_euclid(7);
+            (monday, monday + 7)
+        }
+        "month" => {
+            let (y, m, _) = civil_from_days(day);
+            let first = day_of_date(&format!("{y:04}-{m:02}-01"))?;
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            (first, day_of_date(&format!("{ny:04}-{nm:02}-01"))?)
+        }
+        _ => return None,
+    };
+    Some((start * DAY, end * DAY))
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::*;
+
+    #[test]
+    fn budget_windows_follow_utc_boundaries() {
+        let t = day_of_date("2026-12-04").unwrap() * 86_400_000 + 5_000; // a Friday
+        let d = |s: &str| day_of_date(s).unwrap() * 86_400_000;
+        assert_eq!(
+            budget_window("day", t),
+            Some((d("2026-12-04"), d("2026-12-05")))
+        );
+        assert_eq!(
+            budget_window("week", t),
+            Some((d("2026-11-30"), d("2026-12-07")))
+        );
+        assert_eq!(
+            budget_window("month", t),
+            Some((d("2026-12-01"), d("2027-01-01")))
+        );
+        assert_eq!(budget_window("year", t), None);
+    }
+}

@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::api_keys::list, v1::api_keys::create))
         .routes(routes!(v1::api_keys::revoke))
         .routes(routes!(v1::api_keys::rotate))
+        .routes(routes!(v1::api_keys::limits))
         // sessions
         .routes(routes!(v1::sessions::list))
         .routes(routes!(v1::sessions::revoke))

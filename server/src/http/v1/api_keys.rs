@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use ops_auth::{AuthCtx, HttpError, api_keys};
-use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyRotate, ApiKeyView};
+use ops_types::{ApiKeyCreated, ApiKeyForCreate, ApiKeyLimits, ApiKeyRotate, ApiKeyView};
 
 use crate::http::json::ApiJson;
 use crate::state::AppState;
@@ -62,4 +62,21 @@ pub async fn rotate(
         StatusCode::CREATED,
         Json(api_keys::rotate(&state.db, &ctx, &id, input).await?),
     ))
+}
+
+/// Set what one of your keys may do through the AI gateway: models, a budget per day, week or
+/// month, requests and tokens per minute. Every field is optional; absent fields lift limits.
+#[utoipa::path(put, path = "/api/v1/api-keys/{id}/limits", tag = "api-keys", request_body = ApiKeyLimits,
+    params(("id" = String, Path, description = "API key id")),
+    responses((status = 200, body = ApiKeyView), (status = 404), (status = 422)),
+    security(("session" = ["account_write"]), ("api_key" = ["account_write"])))]
+pub async fn limits(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ApiKeyLimits>,
+) -> Result<Json<ApiKeyView>, HttpError> {
+    let view = ops_auth::key_limits::set(&state.db, &ctx, &id, &input).await?;
+    state.gateway.keys.clear();
+    Ok(Json(view))
 }

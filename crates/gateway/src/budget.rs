@@ -1,0 +1,223 @@
+//! Per-key limits, enforced in memory like the account's balance: requests and tokens per
+//! minute (sliding windows), and a budget per UTC day, week or month. A key's spend this
+//! period is read from the daily rollups, plus what is settled but not yet flushed, plus what
+//! is reserved by requests in flight — so parallel requests cannot overshoot the budget.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ops_auth::key_limits::{self, KeyRecord};
+use ops_db::{Db, now_ms};
+use ops_types::{ErrorCode, budget_window, format_amount};
+
+use crate::GatewayError;
+
+const MINUTE_MS: i64 = 60_000;
+const STALE: Duration = Duration::from_secs(10);
+
+/// Counts in the current and previous minute; `used` weighs the previous one by how much of
+/// it still falls in the last 60 seconds.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Window {
+    minute: i64,
+    current: i64,
+    previous: i64,
+}
+
+impl Window {
+    fn roll(&mut self, now: i64) {
+        let m = now.div_euclid(MINUTE_MS);
+        if m != self.minute {
+            self.previous = if m == self.minute + 1 {
+                self.current
+            } else {
+                0
+            };
+            self.current = 0;
+            self.minute = m;
+        }
+    }
+
+    pub fn used(&mut self, now: i64) -> i64 {
+        self.roll(now);
+        let into = now.rem_euclid(MINUTE_MS) as f64 / MINUTE_MS as f64;
+        self.current + (self.previous as f64 * (1.0 - into)) as i64
+    }
+
+    pub fn add(&mut self, now: i64, n: i64) {
+        self.roll(now);
+        self.current += n;
+    }
+}
+
+struct KeyUse {
+    window: (i64, i64),
+    spent: i64,
+    synced: Instant,
+    pending: i64,
+    reserved: i64,
+    requests: Window,
+    tokens: Window,
+}
+
+#[derive(Default)]
+pub struct KeyBudgets {
+    keys: Mutex<HashMap<String, KeyUse>>,
+    generation: AtomicU64,
+}
+
+fn refused(code: ErrorCode, message: String, retry_ms: i64) -> GatewayError {
+    GatewayError::Refused {
+        status: code.status(),
+        code: code.as_str(),
+        message,
+        retry_after: Some((retry_ms.max(0) as u64).div_ceil(1000).max(1)),
+    }
+}
+
+impl KeyBudgets {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, KeyUse>> {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn sync(&self, db: &Db, key: &KeyRecord, period: &str) -> Result<(), GatewayError> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let Some(window) = budget_window(period, now_ms()) else {
+            return Ok(());
+        };
+        let spent = key_limits::spent(db, &key.key_id, window).await?;
+        let mut keys = self.lock();
+        let fresh = self.generation.load(Ordering::Acquire) == generation;
+        let u = keys.entry(key.id.clone()).or_insert(KeyUse {
+            window,
+            spent,
+            synced: Instant::now(),
+            pending: 0,
+            reserved: 0,
+            requests: Window::default(),
+            tokens: Window::default(),
+        });
+        if fresh || u.window != window {
+            u.window = window;
+            u.spent = spent;
+            u.synced = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Checks the key's limits and reserves `estimate` against its budget.
+    pub async fn admit(
+        &self,
+        db: &Db,
+        key: &KeyRecord,
+        estimate: i64,
+        tokens: i64,
+    ) -> Result<(), GatewayError> {
+        let l = &key.limits;
+        let period = l.budget_period.as_deref().unwrap_or("day");
+        let now = now_ms();
+        let stale = self
+            .lock()
+            .get(&key.id)
+            .is_none_or(|u| u.synced.elapsed() >= STALE || now >= u.window.1);
+        if stale && l.budget.is_some() {
+            self.sync(db, key, period).await?;
+        }
+        let mut keys = self.lock();
+        let u = keys.entry(key.id.clone()).or_insert_with(|| KeyUse {
+            window: budget_window(period, now).unwrap_or((now, now)),
+            spent: 0,
+            synced: Instant::now(),
+            pending: 0,
+            reserved: 0,
+            requests: Window::default(),
+            tokens: Window::default(),
+        });
+        let to_next_minute = MINUTE_MS - now.rem_euclid(MINUTE_MS);
+        if let Some(rpm) = l.rpm_limit
+            && u.requests.used(now) >= i64::from(rpm)
+        {
+            return Err(refused(
+                ErrorCode::RateLimited,
+                format!("this API key allows {rpm} requests a minute"),
+                to_next_minute,
+            ));
+        }
+        if let Some(tpm) = l.tpm_limit
+            && u.tokens.used(now) + tokens > i64::from(tpm)
+        {
+            return Err(refused(
+                ErrorCode::RateLimited,
+                format!(
+                    "this API key allows {tpm} tokens a minute; this request may use up to {tokens}"
+                ),
+                to_next_minute,
+            ));
+        }
+        if let Some(budget) = l.budget {
+            let used = u.spent + u.pending + u.reserved;
+            if used + estimate > budget {
+                return Err(refused(
+                    ErrorCode::QuotaExceeded,
+                    format!(
+                        "this API key's budget is {} a {period}; {} is spent or reserved and this request may cost up to {}; it resets at {}",
+                        format_amount(budget, "USD"),
+                        format_amount(used, "USD"),
+                        format_amount(estimate, "USD"),
+                        ops_types::date_time_of_ms(u.window.1)
+                    ),
+                    u.window.1 - now,
+                ));
+            }
+        }
+        u.reserved += estimate;
+        u.requests.add(now, 1);
+        Ok(())
+    }
+
+    /// Ends a reservation: `cost` is pending until flushed; `tokens` count this minute.
+    pub fn settle(&self, key_row: &str, reserved: i64, cost: i64, tokens: i64) {
+        if let Some(u) = self.lock().get_mut(key_row) {
+            u.reserved -= reserved;
+            u.pending += cost;
+            u.tokens.add(now_ms(), tokens);
+        }
+    }
+
+    /// A reservation the account refused after the key admitted it.
+    pub fn release(&self, key_row: &str, reserved: i64) {
+        if let Some(u) = self.lock().get_mut(key_row) {
+            u.reserved -= reserved;
+        }
+    }
+
+    /// After a flush committed `cost` for each key: it moves from pending to spent.
+    pub fn flushed(&self, costs: &HashMap<String, i64>) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let mut keys = self.lock();
+        for (key_row, cost) in costs {
+            if let Some(u) = keys.get_mut(key_row) {
+                u.pending -= cost;
+                u.spent += cost;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Window;
+
+    #[test]
+    fn the_window_slides() {
+        let mut w = Window::default();
+        let t = 600_000; // a minute boundary
+        w.add(t, 10);
+        assert_eq!(w.used(t + 1), 10);
+        // Half-way into the next minute, half of the last minute still counts.
+        assert_eq!(w.used(t + 90_000), 5);
+        assert_eq!(w.used(t + 180_000), 0);
+    }
+}
