@@ -8,6 +8,7 @@
 //! path waits on the database.
 
 pub mod admin;
+pub mod anthropic;
 pub mod budget;
 pub mod catalogue;
 mod error;
@@ -17,7 +18,9 @@ pub mod log;
 pub mod meter;
 pub mod models;
 pub mod proxy;
+pub mod request;
 pub mod route;
+mod send;
 mod stream;
 pub mod upstream;
 

@@ -12,12 +12,16 @@ use std::time::Instant;
 use bytes::Bytes;
 use futures::Stream;
 use serde::Deserialize;
+use serde_json::Value;
+
+use crate::anthropic::Wire;
+use crate::anthropic::stream::{ToAnthropic, ToOpenAi};
 
 use crate::Gateway;
 use crate::catalogue::Model;
 use crate::log::Row;
 use crate::meter::Ticket;
-use crate::proxy::{ceil_div, explain, price};
+use crate::request::{ceil_div, explain, price};
 
 /// Tokens a provider reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,50 +90,53 @@ pub fn content_chars(json: &[u8]) -> i64 {
 
 type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
-struct Finish {
-    gw: Gateway,
-    ticket: Ticket,
-    log: Row,
-    model: Arc<Model>,
-    input_estimate: i64,
-    started: Instant,
+/// What a stream settles when it ends.
+pub struct Finish {
+    pub gw: Gateway,
+    pub ticket: Ticket,
+    pub log: Row,
+    pub model: Arc<Model>,
+    pub input_estimate: i64,
+    pub started: Instant,
+}
+
+/// What happens to the provider's events on the way to the client.
+pub enum Mode {
+    /// Same API on both sides: bytes pass through untouched (OpenAI or Anthropic events).
+    Pass(Wire),
+    /// Anthropic events → OpenAI chunks.
+    ToOpenAi(ToOpenAi),
+    /// OpenAI chunks → Anthropic events.
+    ToAnthropic(ToAnthropic),
 }
 
 /// The client's side of a streamed answer.
 pub struct Metered {
     inner: Upstream,
+    mode: Mode,
     /// An incomplete line carried over to the next chunk.
     partial: Vec<u8>,
+    /// Translated bytes waiting to be sent.
+    out: Vec<u8>,
     usage: Option<Usage>,
     chars: i64,
     ended_well: bool,
+    done: bool,
     finish: Option<Finish>,
 }
 
 impl Metered {
-    pub fn new(
-        gw: Gateway,
-        ticket: Ticket,
-        log: Row,
-        model: Arc<Model>,
-        input_estimate: i64,
-        started: Instant,
-        res: reqwest::Response,
-    ) -> Metered {
+    pub fn new(finish: Finish, res: reqwest::Response, mode: Mode) -> Metered {
         Metered {
             inner: Box::pin(res.bytes_stream()),
+            mode,
             partial: Vec::new(),
+            out: Vec::new(),
             usage: None,
             chars: 0,
             ended_well: false,
-            finish: Some(Finish {
-                gw,
-                ticket,
-                log,
-                model,
-                input_estimate,
-                started,
-            }),
+            done: false,
+            finish: Some(finish),
         }
     }
 
@@ -138,16 +145,81 @@ impl Metered {
             return;
         };
         let data = data.trim_ascii();
-        if data.is_empty() || data == b"[DONE]" {
+        if data.is_empty() {
             return;
         }
-        if memfind(data, b"\"usage\"")
-            && let Some(u) = usage_of(data)
-        {
-            self.usage = Some(u);
+        if data == b"[DONE]" {
+            if let Mode::ToAnthropic(t) = &mut self.mode {
+                self.out.extend(t.finish());
+            }
             return;
         }
-        self.chars += content_chars(data);
+        match &mut self.mode {
+            Mode::Pass(Wire::OpenAi) => {
+                if memfind(data, b"\"usage\"")
+                    && let Some(u) = usage_of(data)
+                {
+                    self.usage = Some(u);
+                    return;
+                }
+                self.chars += content_chars(data);
+            }
+            Mode::Pass(Wire::Anthropic) => {
+                let Ok(ev) = serde_json::from_slice::<Value>(data) else {
+                    return;
+                };
+                self.anthropic_event(&ev);
+            }
+            Mode::ToOpenAi(t) => {
+                let Ok(ev) = serde_json::from_slice::<Value>(data) else {
+                    return;
+                };
+                self.out.extend(t.take(&ev));
+                self.anthropic_event(&ev);
+            }
+            Mode::ToAnthropic(t) => {
+                let Ok(chunk) = serde_json::from_slice::<Value>(data) else {
+                    return;
+                };
+                self.out.extend(t.take(&chunk));
+                if chunk.get("usage").is_some_and(|u| !u.is_null()) {
+                    self.usage = usage_of(data);
+                }
+                self.chars += content_chars(data);
+            }
+        }
+    }
+
+    /// Usage and text from an Anthropic event.
+    fn anthropic_event(&mut self, ev: &Value) {
+        let mut u = self.usage.unwrap_or(Usage {
+            input: 0,
+            output: 0,
+        });
+        match ev["type"].as_str() {
+            Some("message_start") => {
+                (u.input, u.output) = crate::anthropic::anthropic_usage(&ev["message"]["usage"]);
+                self.usage = Some(u);
+            }
+            Some("message_delta") => {
+                if let Some(o) = ev["usage"]["output_tokens"].as_i64() {
+                    u.output = o;
+                }
+                if let Some(i) = ev["usage"]["input_tokens"].as_i64().filter(|i| *i > 0) {
+                    u.input = i;
+                }
+                self.usage = Some(u);
+            }
+            Some("content_block_delta") => {
+                let d = &ev["delta"];
+                let t = d["text"]
+                    .as_str()
+                    .or(d["partial_json"].as_str())
+                    .unwrap_or("");
+                self.chars += t.chars().count() as i64;
+            }
+            _ => {}
+        }
     }
 
     fn scan(&mut self, chunk: &[u8]) {
@@ -171,8 +243,8 @@ impl Metered {
         let Some(f) = self.finish.take() else { return };
         let mut log = f.log;
         let (input, output, counted) = match self.usage {
-            Some(u) => (u.input, u.output, false),
-            None => (ceil_div(f.input_estimate, 2), ceil_div(self.chars, 4), true),
+            Some(u) if u.input > 0 || u.output > 0 => (u.input, u.output, false),
+            _ => (ceil_div(f.input_estimate, 2), ceil_div(self.chars, 4), true),
         };
         let full = price(input, f.model.input_price) + price(output, f.model.output_price);
         let cost = full.min(f.ticket.amount);
@@ -206,24 +278,40 @@ impl Stream for Metered {
     type Item = Result<Bytes, std::io::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match self.inner.as_mut().poll_next(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(chunk))) => {
-                self.scan(&chunk);
-                Poll::Ready(Some(Ok(chunk)))
+        loop {
+            if !self.out.is_empty() {
+                let out = std::mem::take(&mut self.out);
+                return Poll::Ready(Some(Ok(Bytes::from(out))));
             }
-            Poll::Ready(Some(Err(e))) => {
-                self.settle();
-                Poll::Ready(Some(Err(std::io::Error::other(e))))
+            if self.done {
+                return Poll::Ready(None);
             }
-            Poll::Ready(None) => {
-                if !self.partial.is_empty() {
-                    let last = std::mem::take(&mut self.partial);
-                    self.line(&last);
+            match self.inner.as_mut().poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) => {
+                    self.scan(&chunk);
+                    if matches!(self.mode, Mode::Pass(_)) {
+                        return Poll::Ready(Some(Ok(chunk)));
+                    }
                 }
-                self.ended_well = true;
-                self.settle();
-                Poll::Ready(None)
+                Poll::Ready(Some(Err(e))) => {
+                    self.done = true;
+                    self.settle();
+                    return Poll::Ready(Some(Err(std::io::Error::other(e))));
+                }
+                Poll::Ready(None) => {
+                    if !self.partial.is_empty() {
+                        let last = std::mem::take(&mut self.partial);
+                        self.line(&last);
+                    }
+                    if let Mode::ToAnthropic(t) = &mut self.mode {
+                        let tail = t.finish();
+                        self.out.extend(tail);
+                    }
+                    self.ended_well = true;
+                    self.done = true;
+                    self.settle();
+                }
             }
         }
     }

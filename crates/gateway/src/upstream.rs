@@ -1,6 +1,7 @@
 //! Talking to a provider: where each kind's endpoints are, how it wants the key, and which of
 //! its failures are worth another deployment.
 
+use crate::anthropic::Wire;
 use crate::catalogue::{Deployment, Kind, Provider};
 
 /// The OpenAI-shaped operations.
@@ -9,14 +10,25 @@ pub enum Endpoint {
     Chat,
     Completions,
     Embeddings,
+    /// Anthropic's Messages API (`/v1/messages`).
+    Messages,
 }
 
 impl Endpoint {
+    /// The path on an OpenAI-shaped provider.
     pub fn path(self) -> &'static str {
         match self {
-            Endpoint::Chat => "chat/completions",
+            Endpoint::Chat | Endpoint::Messages => "chat/completions",
             Endpoint::Completions => "completions",
             Endpoint::Embeddings => "embeddings",
+        }
+    }
+
+    /// The API the client speaks.
+    pub fn wire(self) -> Wire {
+        match self {
+            Endpoint::Messages => Wire::Anthropic,
+            _ => Wire::OpenAi,
         }
     }
 
@@ -26,6 +38,7 @@ impl Endpoint {
             Endpoint::Chat => "chat",
             Endpoint::Completions => "completions",
             Endpoint::Embeddings => "embeddings",
+            Endpoint::Messages => "messages",
         }
     }
 
@@ -41,10 +54,18 @@ fn base(p: &Provider) -> &str {
     p.base_url.trim_end_matches('/')
 }
 
-/// The URL of `endpoint` on deployment `d`.
-pub fn url(d: &Deployment, endpoint: Endpoint) -> String {
-    let p = &d.provider;
+/// The API a provider speaks.
+pub fn wire(p: &Provider) -> Wire {
     match p.kind {
+        Kind::Anthropic => Wire::Anthropic,
+        _ => Wire::OpenAi,
+    }
+}
+
+/// The URL of `endpoint` on deployment `d`; none when the provider does not offer it.
+pub fn url(d: &Deployment, endpoint: Endpoint) -> Option<String> {
+    let p = &d.provider;
+    Some(match p.kind {
         Kind::Azure => format!(
             "{}/openai/deployments/{}/{}?api-version={}",
             base(p),
@@ -52,10 +73,12 @@ pub fn url(d: &Deployment, endpoint: Endpoint) -> String {
             endpoint.path(),
             p.api_version.as_deref().unwrap_or("2024-10-21")
         ),
-        // Anthropic's OpenAI-compatible endpoints (native Messages translation is separate).
-        Kind::Anthropic => format!("{}/v1/{}", base(p), endpoint.path()),
+        Kind::Anthropic => match endpoint {
+            Endpoint::Chat | Endpoint::Messages => format!("{}/v1/messages", base(p)),
+            Endpoint::Completions | Endpoint::Embeddings => return None,
+        },
         _ => format!("{}/{}", base(p), endpoint.path()),
-    }
+    })
 }
 
 /// The models-list URL (the connection test).

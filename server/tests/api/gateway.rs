@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use crate::helpers::{PASSWORD, TestApp, backends, spawn_app_with, status_of};
 use crate::llm_stub::{self, KEY, Stub};
 
-/// Providers `ok`, `fail` and `nousage`, and models: `m-basic` ($1/M in, $2/M out; a failing
+/// Providers `ok`, `fail`, `nousage` and `claude` (Anthropic's API), and models: `m-basic` ($1/M in, $2/M out; a failing
 /// deployment first, then `ok`), `m-quiet` (no usage reported), `m-premium` (a group the free
-/// plan lacks), `m-embed`.
-async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
+/// plan lacks), `m-embed`, `m-claude` (served natively by Anthropic's API).
+pub(crate) async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
     let mut ids = std::collections::HashMap::new();
     for mode in ["ok", "fail", "nousage"] {
         let body = json!({"name": mode, "kind": "openai_compatible", "base_url": stub.url(mode), "api_key": KEY});
@@ -26,6 +26,10 @@ async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
         assert!(!p.to_string().contains(KEY), "the key never comes back");
         ids.insert(mode, p["id"].as_str().unwrap().to_string());
     }
+    let body = json!({"name": "claude", "kind": "anthropic", "base_url": format!("{}/ok", stub.base), "api_key": KEY});
+    let (status, p) = status_of(app.post_json(admin, "/api/v1/llm/providers", &body).await).await;
+    assert_eq!(status, 201, "{p}");
+    ids.insert("claude", p["id"].as_str().unwrap().to_string());
     let dep = |mode: &str, priority: i32| json!({"provider_id": ids[mode], "upstream_model": "up-small", "priority": priority});
     for (name, group, kind, deps) in [
         (
@@ -37,6 +41,7 @@ async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
         ("m-quiet", "basic", "chat", vec![dep("nousage", 0)]),
         ("m-premium", "premium", "chat", vec![dep("ok", 0)]),
         ("m-embed", "basic", "embeddings", vec![dep("ok", 0)]),
+        ("m-claude", "basic", "chat", vec![dep("claude", 0)]),
     ] {
         let body = json!({"name": name, "model_group": group, "kind": kind, "input_price": 1_000_000,
             "output_price": 2_000_000, "max_output_tokens": 100, "deployments": deps, "aliases": [format!("{name}-alias")]});
@@ -50,7 +55,7 @@ async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
 }
 
 /// A developer's platform API key (on the free plan: basic models, $1 of included credits).
-async fn developer_key(app: &TestApp) -> (Client, String) {
+pub(crate) async fn developer_key(app: &TestApp) -> (Client, String) {
     let email = app.user(Role::Developer).await;
     let me = app.sign_in(&email, PASSWORD).await;
     let key: Value = app
@@ -62,7 +67,7 @@ async fn developer_key(app: &TestApp) -> (Client, String) {
     (me, key["secret"].as_str().unwrap().to_string())
 }
 
-async fn call(app: &TestApp, path: &str, key: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn call(app: &TestApp, path: &str, key: &str, body: &Value) -> reqwest::Response {
     Client::new()
         .post(app.url(path))
         .bearer_auth(key)
@@ -72,13 +77,13 @@ async fn call(app: &TestApp, path: &str, key: &str, body: &Value) -> reqwest::Re
         .unwrap()
 }
 
-fn chat(model: &str, stream: bool) -> Value {
+pub(crate) fn chat(model: &str, stream: bool) -> Value {
     json!({"model": model, "stream": stream, "max_tokens": 50,
         "messages": [{"role": "user", "content": "Say hello"}]})
 }
 
 /// Waits until the flusher has written `n` requests.
-async fn logged(app: &TestApp, n: i64) {
+pub(crate) async fn logged(app: &TestApp, n: i64) {
     for _ in 0..100 {
         let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM llm_requests")
             .fetch_one(app.db.pool())
@@ -210,7 +215,7 @@ async fn the_gateway_routes_streams_and_meters_requests() {
             .iter()
             .map(|m| m["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["m-basic", "m-embed", "m-quiet"]);
+        assert_eq!(ids, ["m-basic", "m-claude", "m-embed", "m-quiet"]);
 
         // -- Everything is logged; the served requests are charged to the included credits.
         logged(&app, 7).await;

@@ -1,6 +1,6 @@
 //! A faithful OpenAI-compatible upstream for the gateway tests, in process on 127.0.0.1:0:
 //! `POST /v1/chat/completions` (whole, or SSE `chat.completion.chunk`s ending in `[DONE]`, with a
-//! usage chunk when `stream_options.include_usage` asks), `/v1/embeddings`, `GET /v1/models`.
+//! usage chunk when `stream_options.include_usage` asks), `/v1/embeddings`, `GET /v1/models`, and Anthropic's `POST /v1/messages` (whole or events).
 //! Its behaviour is switched per base path: `/ok/v1`, `/fail/v1` (500), `/busy/v1` (429),
 //! `/slow/v1` (answers after 3 s), `/nousage/v1` (never reports usage), `/broken/v1` (a stream
 //! that stops without `[DONE]`). It counts the requests it saw and checks the key it was given.
@@ -131,8 +131,75 @@ async fn embeddings(
     .into_response()
 }
 
+/// Anthropic's Messages API: `x-api-key` and `anthropic-version` required; whole answers or
+/// the event stream (`message_start`, a text block in three deltas, `message_delta` with the
+/// output tokens, `message_stop`).
+async fn messages(
+    State(stub): State<Stub>,
+    headers: HeaderMap,
+    body: axum::Json<Value>,
+) -> Response {
+    stub.seen.fetch_add(1, Ordering::SeqCst);
+    let key_ok = headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(KEY);
+    if !key_ok || !headers.contains_key("anthropic-version") {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"type": "error",
+            "error": {"type": "authentication_error", "message": "invalid x-api-key"}})),
+        )
+            .into_response();
+    }
+    if body["max_tokens"].as_i64().is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"type": "error",
+            "error": {"type": "invalid_request_error", "message": "max_tokens: Field required"}})),
+        )
+            .into_response();
+    }
+    let model = body["model"].clone();
+    if body["stream"] == json!(true) {
+        let events = [
+            json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant",
+                "model": model, "content": [], "stop_reason": null, "stop_sequence": null,
+                "usage": {"input_tokens": 10, "output_tokens": 1}}}),
+            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            json!({"type": "ping"}),
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hel"}}),
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "lo"}}),
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": " world"}}),
+            json!({"type": "content_block_stop", "index": 0}),
+            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                "usage": {"output_tokens": 5}}),
+            json!({"type": "message_stop"}),
+        ];
+        let lines: Vec<String> = events
+            .iter()
+            .map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap()))
+            .collect();
+        let stream = futures::stream::iter(
+            lines
+                .into_iter()
+                .map(|l| Ok::<_, std::io::Error>(axum::body::Bytes::from(l))),
+        )
+        .then(|item| async move {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            item
+        });
+        return Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(Body::from_stream(stream))
+            .unwrap();
+    }
+    axum::Json(json!({"id": "msg_1", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": "Hello world"}], "stop_reason": "end_turn", "stop_sequence": null,
+        "usage": {"input_tokens": 10, "output_tokens": 5}}))
+    .into_response()
+}
+
 async fn models(headers: HeaderMap) -> Response {
-    if !authorised(&headers) {
+    let anthropic = headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(KEY);
+    if !authorised(&headers) && !anthropic {
         return refuse(StatusCode::UNAUTHORIZED, "Incorrect API key provided");
     }
     axum::Json(json!({"object": "list", "data": [
@@ -153,6 +220,7 @@ pub async fn start() -> Stub {
         .route("/{mode}/v1/chat/completions", post(chat))
         .route("/{mode}/v1/embeddings", post(embeddings))
         .route("/{mode}/v1/models", get(models))
+        .route("/{mode}/v1/messages", post(messages))
         .with_state(stub.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     stub

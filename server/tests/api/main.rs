@@ -13,6 +13,7 @@ mod credits;
 mod credits_crash;
 mod errors;
 mod gateway;
+mod gateway_anthropic;
 mod gateway_crash;
 mod helpers;
 mod idp;

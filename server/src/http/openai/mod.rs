@@ -17,8 +17,11 @@ use crate::state::AppState;
 /// Reads the body up to the gateway's limit; past it, 413 in OpenAI's envelope.
 async fn serve(state: &AppState, endpoint: Endpoint, headers: &HeaderMap, body: Body) -> Response {
     match axum::body::to_bytes(body, proxy::MAX_BODY).await {
-        Ok(bytes) => proxy::openai(&state.gateway, endpoint, headers, bytes).await,
-        Err(_) => ops_gateway::GatewayError::TooLarge(proxy::MAX_BODY).openai(),
+        Ok(bytes) => proxy::handle(&state.gateway, endpoint, headers, bytes).await,
+        Err(_) => proxy::render(
+            &ops_gateway::GatewayError::TooLarge(proxy::MAX_BODY),
+            endpoint,
+        ),
     }
 }
 
@@ -32,6 +35,10 @@ pub async fn completions(
     body: Body,
 ) -> Response {
     serve(&state, Endpoint::Completions, &headers, body).await
+}
+
+pub async fn messages(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    serve(&state, Endpoint::Messages, &headers, body).await
 }
 
 pub async fn embeddings(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -63,7 +70,8 @@ pub fn router() -> Router<AppState> {
         r = r
             .route(&format!("{prefix}/chat/completions"), post(chat))
             .route(&format!("{prefix}/completions"), post(completions))
-            .route(&format!("{prefix}/embeddings"), post(embeddings));
+            .route(&format!("{prefix}/embeddings"), post(embeddings))
+            .route(&format!("{prefix}/messages"), post(messages));
     }
     r.route("/v1/models", get(models))
         .layer(axum::extract::DefaultBodyLimit::disable())
