@@ -36,4 +36,11 @@ if ! python3 -c 'import localstripe' 2>/dev/null; then
     || python3 -m pip install --quiet --break-system-packages localstripe \
     || die "could not install localstripe from PyPI; the payment tests cannot run"
 fi
-echo "setup-test: chromium, PostgreSQL, the SMTP sink and the Stripe test server ready"
+# The official OpenAI and Anthropic Python SDKs, as clients of the AI gateway in its tests.
+if ! python3 -c 'import openai, anthropic' 2>/dev/null; then
+  echo "setup-test: installing the openai and anthropic Python SDKs"
+  python3 -m pip install --quiet openai anthropic 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages openai anthropic \
+    || die "could not install the openai and anthropic SDKs from PyPI; the gateway SDK tests cannot run"
+fi
+echo "setup-test: chromium, PostgreSQL, the SMTP sink, the Stripe test server and the LLM SDKs ready"

@@ -171,7 +171,10 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         let mode = match (served.wire, endpoint.wire()) {
             (a, b) if a == b => Mode::Pass(a),
             (Wire::Anthropic, _) => {
-                let usage = parsed.body["stream_options"]["include_usage"] == Value::Bool(true);
+                let usage = parsed
+                    .body
+                    .get("stream_options")
+                    .is_some_and(|o| o["include_usage"] == Value::Bool(true));
                 Mode::ToOpenAi(ToOpenAi::new(&parsed.model, usage))
             }
             (Wire::OpenAi, _) => Mode::ToAnthropic(ToAnthropic::new(&parsed.model)),

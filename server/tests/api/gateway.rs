@@ -17,7 +17,7 @@ use crate::llm_stub::{self, KEY, Stub};
 /// plan lacks), `m-embed`, `m-claude` (served natively by Anthropic's API).
 pub(crate) async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
     let mut ids = std::collections::HashMap::new();
-    for mode in ["ok", "fail", "nousage"] {
+    for mode in ["ok", "fail", "nousage", "long"] {
         let body = json!({"name": mode, "kind": "openai_compatible", "base_url": stub.url(mode), "api_key": KEY});
         let (status, p) =
             status_of(app.post_json(admin, "/api/v1/llm/providers", &body).await).await;
@@ -42,6 +42,7 @@ pub(crate) async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
         ("m-premium", "premium", "chat", vec![dep("ok", 0)]),
         ("m-embed", "basic", "embeddings", vec![dep("ok", 0)]),
         ("m-claude", "basic", "chat", vec![dep("claude", 0)]),
+        ("m-long", "basic", "chat", vec![dep("long", 0)]),
     ] {
         let body = json!({"name": name, "model_group": group, "kind": kind, "input_price": 1_000_000,
             "output_price": 2_000_000, "max_output_tokens": 100, "deployments": deps, "aliases": [format!("{name}-alias")]});
@@ -215,7 +216,7 @@ async fn the_gateway_routes_streams_and_meters_requests() {
             .iter()
             .map(|m| m["id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["m-basic", "m-claude", "m-embed", "m-quiet"]);
+        assert_eq!(ids, ["m-basic", "m-claude", "m-embed", "m-long", "m-quiet"]);
 
         // -- Everything is logged; the served requests are charged to the included credits.
         logged(&app, 7).await;
@@ -437,5 +438,56 @@ async fn each_key_keeps_to_its_models_rate_tokens_and_budget() {
             (status, view["limits"]["rpm_limit"].clone()),
             (200, json!(5))
         );
+    }
+}
+
+#[tokio::test]
+async fn a_client_leaving_mid_stream_is_billed_for_what_was_generated() {
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
+        let admin = app.signed_in(Role::Admin).await;
+        catalogue(&app, &admin, &stub).await;
+        let (_, key) = developer_key(&app).await;
+        let before = stub.cancelled.load(std::sync::atomic::Ordering::SeqCst);
+
+        // -- Read three chunks of a 40-chunk stream, then hang up.
+        let mut res = call(&app, "/v1/chat/completions", &key, &chat("m-long", true)).await;
+        assert_eq!(res.status(), 200);
+        for _ in 0..3 {
+            res.chunk().await.unwrap().unwrap();
+        }
+        drop(res);
+
+        // -- The provider's request is cancelled, and what was generated is billed.
+        let mut cancelled = false;
+        for _ in 0..60 {
+            if stub.cancelled.load(std::sync::atomic::Ordering::SeqCst) > before {
+                cancelled = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(cancelled, "the upstream stream was dropped");
+        logged(&app, 1).await;
+        let (code, output, counted, cost, reserved, explain): (
+            Option<String>,
+            i64,
+            i64,
+            i64,
+            i64,
+            String,
+        ) = sqlx::query_as(
+            "SELECT error_code, output_tokens, counted, cost, reserved, explain FROM llm_requests",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(code.as_deref(), Some("stream_interrupted"));
+        assert_eq!(counted, 1, "no usage came: the gateway counted");
+        // 3 to ~10 chunks of "word " (5 characters, ~2 tokens each) were generated.
+        assert!((3..=30).contains(&output), "{output}");
+        assert!(cost > 0 && cost < reserved, "{cost} of {reserved}");
+        assert!(explain.contains("ended early"), "{explain}");
     }
 }

@@ -156,3 +156,45 @@ async fn messages_and_chat_cross_between_the_two_apis() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_official_python_sdks_work_unchanged() {
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
+        let admin = app.signed_in(Role::Admin).await;
+        catalogue(&app, &admin, &stub).await;
+        let (me, key) = developer_key(&app).await;
+        let limited: Value = app
+            .post_json(
+                &me,
+                "/api/v1/api-keys",
+                &json!({"name": "slow", "limits": {"rpm_limit": 1}}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/check.py");
+        let args = [
+            script.to_string(),
+            app.base.clone(),
+            key,
+            limited["secret"].as_str().unwrap().to_string(),
+        ];
+        // The server runs on this test's runtime: wait for Python off it.
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("python3").args(args).output()
+        })
+        .await
+        .unwrap()
+        .expect("python3 with the openai and anthropic SDKs (make setup-test)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("all SDK checks passed"));
+    }
+}

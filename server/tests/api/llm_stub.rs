@@ -2,7 +2,7 @@
 //! `POST /v1/chat/completions` (whole, or SSE `chat.completion.chunk`s ending in `[DONE]`, with a
 //! usage chunk when `stream_options.include_usage` asks), `/v1/embeddings`, `GET /v1/models`, and Anthropic's `POST /v1/messages` (whole or events).
 //! Its behaviour is switched per base path: `/ok/v1`, `/fail/v1` (500), `/busy/v1` (429),
-//! `/slow/v1` (answers after 3 s), `/nousage/v1` (never reports usage), `/broken/v1` (a stream
+//! `/slow/v1` (answers after 3 s), `/long/v1` (a 2-second stream that notes a client leaving), `/nousage/v1` (never reports usage), `/broken/v1` (a stream
 //! that stops without `[DONE]`). It counts the requests it saw and checks the key it was given.
 
 use std::sync::Arc;
@@ -23,6 +23,52 @@ pub const KEY: &str = "sk-upstream-test-0123456789";
 pub struct Stub {
     pub base: String,
     pub seen: Arc<AtomicUsize>,
+    /// `long` streams whose client went away before the end.
+    pub cancelled: Arc<AtomicUsize>,
+}
+
+/// Counts a `long` stream as cancelled when it is dropped before its end.
+struct Guard {
+    done: bool,
+    cancelled: Arc<AtomicUsize>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.cancelled.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// 40 chunks of "word ", 50 ms apart, no usage.
+fn long_stream(cancelled: Arc<AtomicUsize>) -> Response {
+    let guard = Guard {
+        done: false,
+        cancelled,
+    };
+    let stream = futures::stream::unfold((0, guard), |(i, mut guard)| async move {
+        if i == 41 {
+            guard.done = true;
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let line = if i == 40 {
+            "data: [DONE]\n\n".to_string()
+        } else {
+            let chunk = json!({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "up",
+                "choices": [{"index": 0, "delta": {"content": "word "}, "finish_reason": null}]});
+            format!("data: {chunk}\n\n")
+        };
+        Some((
+            Ok::<_, std::io::Error>(axum::body::Bytes::from(line)),
+            (i + 1, guard),
+        ))
+    });
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap()
 }
 
 impl Stub {
@@ -66,6 +112,9 @@ async fn chat(
         "busy" => return refuse(StatusCode::TOO_MANY_REQUESTS, "Rate limit reached"),
         "slow" => tokio::time::sleep(Duration::from_secs(3)).await,
         _ => {}
+    }
+    if mode == "long" {
+        return long_stream(stub.cancelled.clone());
     }
     if body["messages"].as_array().is_some_and(|m| m.is_empty()) {
         return refuse(StatusCode::BAD_REQUEST, "messages must not be empty");
@@ -215,6 +264,7 @@ pub async fn start() -> Stub {
     let stub = Stub {
         base: format!("http://{}", listener.local_addr().unwrap()),
         seen: Arc::default(),
+        cancelled: Arc::default(),
     };
     let app = Router::new()
         .route("/{mode}/v1/chat/completions", post(chat))

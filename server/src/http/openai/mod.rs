@@ -75,4 +75,6 @@ pub fn router() -> Router<AppState> {
     }
     r.route("/v1/models", get(models))
         .layer(axum::extract::DefaultBodyLimit::disable())
+        // A panic answers 500 instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
 }
