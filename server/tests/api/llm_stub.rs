@@ -33,6 +33,12 @@ struct Guard {
     cancelled: Arc<AtomicUsize>,
 }
 
+impl Guard {
+    fn finish(&mut self) {
+        self.done = true;
+    }
+}
+
 impl Drop for Guard {
     fn drop(&mut self) {
         if !self.done {
@@ -49,7 +55,7 @@ fn long_stream(cancelled: Arc<AtomicUsize>) -> Response {
     };
     let stream = futures::stream::unfold((0, guard), |(i, mut guard)| async move {
         if i == 41 {
-            guard.done = true;
+            guard.finish();
             return None;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
