@@ -69,7 +69,8 @@ CREATE TABLE llm_requests (
     output_tokens BIGINT NOT NULL,
     counted INTEGER NOT NULL,             -- 1: usage counted by us (the upstream gave none)
     reserved BIGINT NOT NULL,
-    cost BIGINT NOT NULL,
+    cost BIGINT NOT NULL,                 -- charged
+    list_cost BIGINT NOT NULL,            -- at the model's prices (what a platform key would have cost)
     latency_ms INTEGER NOT NULL,
     first_byte_ms INTEGER,
     attempts TEXT NOT NULL,               -- JSON: every attempt with its outcome
@@ -88,13 +89,15 @@ CREATE TABLE llm_daily (
     key_id TEXT NOT NULL,
     model TEXT NOT NULL,
     provider TEXT NOT NULL,
+    credential TEXT NOT NULL,             -- platform or byok
     requests BIGINT NOT NULL,
     errors BIGINT NOT NULL,
     input_tokens BIGINT NOT NULL,
     output_tokens BIGINT NOT NULL,
     cost BIGINT NOT NULL,
+    list_cost BIGINT NOT NULL,
     latency_ms BIGINT NOT NULL,           -- summed; divided by requests for the mean
-    PRIMARY KEY (day, owner_kind, owner_id, user_id, key_id, model, provider)
+    PRIMARY KEY (day, owner_kind, owner_id, user_id, key_id, model, provider, credential)
 );
 CREATE INDEX llm_daily_owner ON llm_daily (owner_kind, owner_id, day);
 
@@ -107,3 +110,22 @@ ALTER TABLE api_keys ADD COLUMN budget_period TEXT;     -- day, week, month
 ALTER TABLE api_keys ADD COLUMN rpm_limit INTEGER;
 ALTER TABLE api_keys ADD COLUMN tpm_limit INTEGER;
 CREATE INDEX llm_daily_key ON llm_daily (key_id, day);
+
+-- Users' and organisations' own provider keys (BYOK), one per provider kind, sealed with the
+-- master key. `policy`: prioritized (mine first), fallback (mine when the platform's fails),
+-- always (mine only). `status` turns to failing when the provider refuses the key.
+CREATE TABLE byok_keys (
+    id TEXT PRIMARY KEY NOT NULL,
+    owner_kind TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    provider TEXT NOT NULL,               -- openai, anthropic, gemini, openrouter
+    key_sealed TEXT NOT NULL,
+    key_hint TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'ok',    -- ok, failing
+    last_error TEXT,
+    last_error_at BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (owner_kind, owner_id, provider)
+);

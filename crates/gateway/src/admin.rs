@@ -329,7 +329,8 @@ pub async fn test(gw: &Gateway, ctx: &AuthCtx, id: &str) -> Result<LlmProviderTe
     Ok(probe(gw, &p).await)
 }
 
-async fn probe(gw: &Gateway, p: &Provider) -> LlmProviderTest {
+/// Lists the provider's models with its key: whether it answers and accepts the key.
+pub(crate) async fn probe(gw: &Gateway, p: &Provider) -> LlmProviderTest {
     #[derive(serde::Deserialize)]
     struct Item {
         id: String,

@@ -52,7 +52,7 @@ impl Kind {
 /// Where the sealed provider keys are bound (a sealed value cannot be moved to another field).
 pub(crate) const KEY_CONTEXT: &str = "llm_provider.api_key";
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Provider {
     pub id: String,
     pub name: String,

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod anthropic;
 pub mod budget;
+pub mod byok;
 pub mod catalogue;
 mod error;
 pub mod journal;
@@ -21,6 +22,7 @@ pub mod proxy;
 pub mod request;
 pub mod route;
 mod send;
+pub mod settings;
 mod stream;
 pub mod upstream;
 
@@ -43,6 +45,8 @@ pub struct Inner {
     pub keys: keys::Keys,
     pub meter: meter::Meter,
     pub health: route::Health,
+    pub byok: byok::Byok,
+    settings: RwLock<ops_types::GatewaySettings>,
     /// HTTP clients by connect timeout (ms): one pool per distinct setting.
     clients: Mutex<HashMap<u64, reqwest::Client>>,
 }
@@ -69,6 +73,7 @@ impl Gateway {
         route::seed();
         let (journal, _) = journal::open(&db, journal_dir).await?;
         let cat = catalogue::load(&db, &secrets).await?;
+        let settings = settings::load(&db).await;
         let meter = meter::Meter::default();
         meter.set_journal(journal);
         Ok(Gateway(Arc::new(Inner {
@@ -78,6 +83,8 @@ impl Gateway {
             keys: keys::Keys::default(),
             meter,
             health: route::Health::default(),
+            byok: byok::Byok::default(),
+            settings: RwLock::new(settings),
             clients: Mutex::new(HashMap::new()),
         })))
     }
@@ -85,6 +92,10 @@ impl Gateway {
     /// Starts the flusher (every `flush_every`) and the catalogue reloader.
     pub fn spawn_jobs(&self, flush_every: Duration) {
         tokio::spawn(meter::run(self.clone(), flush_every));
+        tokio::spawn(settings::run_retention(
+            self.db.clone(),
+            Duration::from_secs(3600),
+        ));
         let gw = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(RELOAD_EVERY);
@@ -111,7 +122,20 @@ impl Gateway {
             Ok(mut c) => *c = cat,
             Err(p) => *p.into_inner() = cat,
         }
+        let s = settings::load(&self.db).await;
+        match self.settings.write() {
+            Ok(mut c) => *c = s,
+            Err(p) => *p.into_inner() = s,
+        }
         Ok(())
+    }
+
+    /// The console settings in force.
+    pub fn settings(&self) -> ops_types::GatewaySettings {
+        self.settings
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     /// Writes the settled requests now.

@@ -34,7 +34,10 @@ pub struct Row {
     pub output_tokens: i64,
     pub counted: bool,
     pub reserved: i64,
+    /// Charged.
     pub cost: i64,
+    /// At the model's prices (what a platform key would have cost).
+    pub list_cost: i64,
     pub latency_ms: i64,
     pub first_byte_ms: Option<i64>,
     pub attempts: String,
@@ -56,8 +59,8 @@ pub struct Written {
 
 const COLUMNS: &str = "id, at, key_id, user_id, owner_kind, owner_id, endpoint, model, stream, provider, \
     deployment_id, credential, status, error_code, input_tokens, output_tokens, counted, reserved, cost, \
-    latency_ms, first_byte_ms, attempts, explain, ledger_entry";
-const PER_ROW: usize = 24;
+    list_cost, latency_ms, first_byte_ms, attempts, explain, ledger_entry";
+const PER_ROW: usize = 25;
 const CHUNK: usize = 100;
 
 async fn insert(
@@ -105,6 +108,7 @@ async fn insert(
                 .bind(i64::from(r.counted))
                 .bind(r.reserved)
                 .bind(r.cost)
+                .bind(r.list_cost)
                 .bind(r.latency_ms)
                 .bind(r.first_byte_ms)
                 .bind(r.attempts.clone())
@@ -116,10 +120,19 @@ async fn insert(
     Ok(())
 }
 
-type DayKey = (String, OwnerKind, String, String, String, String, String);
+type DayKey = (
+    String,
+    OwnerKind,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), GatewayError> {
-    let mut days: HashMap<DayKey, [i64; 6]> = HashMap::new();
+    let mut days: HashMap<DayKey, [i64; 7]> = HashMap::new();
     for r in rows {
         let k = (
             ops_types::date_of_ms(r.at),
@@ -129,6 +142,7 @@ async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), G
             r.key_id.clone(),
             r.model.clone(),
             r.provider.clone(),
+            r.credential.clone(),
         );
         let v = days.entry(k).or_default();
         v[0] += 1;
@@ -137,17 +151,19 @@ async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), G
         v[3] += r.output_tokens;
         v[4] += r.cost;
         v[5] += r.latency_ms;
+        v[6] += r.list_cost;
     }
     for (k, v) in days {
         sqlx::query(
-            "INSERT INTO llm_daily (day, owner_kind, owner_id, user_id, key_id, model, provider, requests, \
-             errors, input_tokens, output_tokens, cost, latency_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-             ON CONFLICT (day, owner_kind, owner_id, user_id, key_id, model, provider) DO UPDATE SET \
+            "INSERT INTO llm_daily (day, owner_kind, owner_id, user_id, key_id, model, provider, credential, \
+             requests, errors, input_tokens, output_tokens, cost, latency_ms, list_cost) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             ON CONFLICT (day, owner_kind, owner_id, user_id, key_id, model, provider, credential) DO UPDATE SET \
              requests = llm_daily.requests + excluded.requests, errors = llm_daily.errors + excluded.errors, \
              input_tokens = llm_daily.input_tokens + excluded.input_tokens, \
              output_tokens = llm_daily.output_tokens + excluded.output_tokens, \
-             cost = llm_daily.cost + excluded.cost, latency_ms = llm_daily.latency_ms + excluded.latency_ms",
+             cost = llm_daily.cost + excluded.cost, latency_ms = llm_daily.latency_ms + excluded.latency_ms, \
+             list_cost = llm_daily.list_cost + excluded.list_cost",
         )
         .bind(k.0)
         .bind(k.1.as_str())
@@ -156,12 +172,14 @@ async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), G
         .bind(k.4)
         .bind(k.5)
         .bind(k.6)
+        .bind(k.7)
         .bind(v[0])
         .bind(v[1])
         .bind(v[2])
         .bind(v[3])
         .bind(v[4])
         .bind(v[5])
+        .bind(v[6])
         .execute(&mut *conn)
         .await?;
     }

@@ -18,8 +18,8 @@ use crate::anthropic::{self, Wire};
 use crate::catalogue::Model;
 use crate::keys::Caller;
 use crate::log::Row;
-use crate::meter::{Ask, Ticket};
-use crate::request::{self, Parsed, ceil_div, explain, price};
+use crate::meter::Ask;
+use crate::request::{self, Parsed, bill, ceil_div, price};
 use crate::send::{self, Served};
 use crate::stream::{Finish, Metered, Mode, content_chars, usage_of};
 use crate::upstream::Endpoint;
@@ -58,6 +58,7 @@ fn row(caller: &Caller, endpoint: Endpoint, model: &str, stream: bool) -> Row {
         counted: false,
         reserved: 0,
         cost: 0,
+        list_cost: 0,
         latency_ms: 0,
         first_byte_ms: None,
         attempts: "[]".into(),
@@ -126,8 +127,22 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         ));
         return refuse(log, e, gw);
     }
+    let own = match gw.byok.of(gw, &caller.owner).await {
+        Ok(k) => k,
+        Err(e) => return render(&GatewayError::Internal(e.message), endpoint),
+    };
+    let fee = gw.settings().byok_fee_percent;
     let (input_max, output_max) = request::estimate(&parsed, &model, endpoint);
-    let reserve = price(input_max, model.input_price) + price(output_max, model.output_price);
+    let mut reserve = price(input_max, model.input_price) + price(output_max, model.output_price);
+    // Served only by the caller's own keys: only the fee can be charged.
+    let only_own = !model.deployments.is_empty()
+        && model.deployments.iter().all(|d| {
+            crate::byok::Byok::for_provider(&own, &d.provider)
+                .is_some_and(|k| k.policy == crate::byok::Policy::Always)
+        });
+    if only_own {
+        reserve = ceil_div(reserve.saturating_mul(fee), 100);
+    }
     let ask = Ask {
         key: &caller.key,
         tokens: input_max + output_max,
@@ -142,7 +157,15 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
     };
     log.reserved = reserve;
     let mut attempts = Vec::new();
-    let served = send::send(gw, model.clone(), &parsed, endpoint, &mut attempts).await;
+    let served = send::send(
+        gw,
+        model.clone(),
+        &parsed,
+        endpoint,
+        (&caller.owner, &own),
+        &mut attempts,
+    )
+    .await;
     log.attempts = serde_json::to_string(&attempts).unwrap_or_else(|_| "[]".into());
     let served = match served {
         Ok(s) => s,
@@ -159,6 +182,10 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
     log.deployment_id = Some(served.deployment.id.clone());
     log.first_byte_ms = Some(served.first_byte.as_millis() as i64);
     log.status = 200;
+    let fee_percent = served.byok.then_some(fee);
+    if served.byok {
+        log.credential = "byok".into();
+    }
     if served.model.name != model.name {
         log.explain = format!("served by the fallback `{}`; ", served.model.name);
     }
@@ -167,6 +194,15 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         served.deployment.id.clone(),
         served.model.name.clone(),
     );
+    let finish = Finish {
+        gw: gw.clone(),
+        ticket,
+        log: log.clone(),
+        model: served.model.clone(),
+        input_estimate: parsed.input_estimate,
+        started,
+        fee_percent,
+    };
     let mut res = if parsed.stream {
         let mode = match (served.wire, endpoint.wire()) {
             (a, b) if a == b => Mode::Pass(a),
@@ -179,21 +215,14 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
             }
             (Wire::OpenAi, _) => Mode::ToAnthropic(ToAnthropic::new(&parsed.model)),
         };
-        let finish = Finish {
-            gw: gw.clone(),
-            ticket,
-            log: log.clone(),
-            model: served.model.clone(),
-            input_estimate: parsed.input_estimate,
-            started,
-        };
+
         let meter = Metered::new(finish, served.response, mode);
         let mut res = Response::new(Body::from_stream(meter));
         header(&mut res, "content-type", "text/event-stream");
         header(&mut res, "cache-control", "no-cache");
         res
     } else {
-        match whole(gw, &ticket, log.clone(), &parsed, endpoint, started, served).await {
+        match whole(finish, &parsed, endpoint, served).await {
             Ok((bytes, cost)) => {
                 let mut res = Response::new(Body::from(bytes));
                 header(&mut res, "content-type", "application/json");
@@ -215,14 +244,20 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
 
 /// Reads a whole (non-streamed) answer, translates it when the APIs differ, and settles.
 async fn whole(
-    gw: &Gateway,
-    ticket: &Ticket,
-    mut log: Row,
+    f: Finish,
     parsed: &Parsed,
     endpoint: Endpoint,
-    started: Instant,
     served: Served,
 ) -> Result<(Bytes, i64), GatewayError> {
+    let Finish {
+        gw,
+        ticket,
+        mut log,
+        started,
+        fee_percent,
+        ..
+    } = f;
+    let ticket = &ticket;
     let model: &Model = &served.model;
     let bytes = match served.response.bytes().await {
         Ok(b) => b,
@@ -271,15 +306,16 @@ async fn whole(
         Some((i, o)) => (i, o, false),
         None => (ceil_div(parsed.input_estimate, 2), ceil_div(chars, 4), true),
     };
-    let full = price(input, model.input_price) + price(output, model.output_price);
-    let cost = full.min(ticket.amount);
-    log.input_tokens = input;
-    log.output_tokens = output;
-    log.counted = counted;
-    log.cost = cost;
     log.latency_ms = started.elapsed().as_millis() as i64;
-    log.explain
-        .push_str(&explain(model, input, output, cost, ticket.amount, counted));
+    bill(
+        &mut log,
+        model,
+        (input, output),
+        ticket.amount,
+        counted,
+        fee_percent,
+    );
+    let cost = log.cost;
     gw.meter.settle(ticket, log);
     Ok((bytes, cost))
 }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::GatewayError;
 use crate::catalogue::Model;
+use crate::log::Row;
 use crate::upstream::Endpoint;
 
 /// Bodies larger than this are refused with 413.
@@ -117,33 +118,52 @@ pub fn estimate(p: &Parsed, model: &Model, endpoint: Endpoint) -> (i64, i64) {
     (p.input_estimate, out)
 }
 
-/// The price formula with its numbers, for the request log.
-pub fn explain(
+/// Fills in what a served request used and is charged, with the price formula and its
+/// numbers for the request log. `fee_percent`: served by the caller's own key, which is charged
+/// only this share of the list price. Never more than `reserved` is charged.
+pub fn bill(
+    log: &mut Row,
     model: &Model,
-    input: i64,
-    output: i64,
-    cost: i64,
+    (input, output): (i64, i64),
     reserved: i64,
     counted: bool,
-) -> String {
+    fee_percent: Option<i64>,
+) {
+    let list = price(input, model.input_price) + price(output, model.output_price);
+    let due = match fee_percent {
+        Some(f) => ceil_div(list.saturating_mul(f.clamp(0, 100)), 100),
+        None => list,
+    };
+    let cost = due.min(reserved);
     let mut s = format!(
-        "{input} input tokens × ${}/M + {output} output tokens × ${}/M = {} (reserved {}){}",
+        "{input} input tokens × ${}/M + {output} output tokens × ${}/M = {}",
         ops_types::decimal_amount(model.input_price),
         ops_types::decimal_amount(model.output_price),
-        ops_types::format_amount(cost, "USD"),
-        ops_types::format_amount(reserved, "USD"),
-        if counted {
-            "; tokens counted by the gateway (the provider reported none)"
-        } else {
-            ""
-        }
+        ops_types::format_amount(list, "USD"),
     );
-    let full = price(input, model.input_price) + price(output, model.output_price);
-    if full > cost {
+    if let Some(f) = fee_percent {
         s.push_str(&format!(
-            "; {} over the reservation was not charged",
-            ops_types::format_amount(full - cost, "USD")
+            "; served by your own key: charged the platform fee of {f}% = {}",
+            ops_types::format_amount(due, "USD")
         ));
     }
-    s
+    s.push_str(&format!(
+        " (reserved {})",
+        ops_types::format_amount(reserved, "USD")
+    ));
+    if counted {
+        s.push_str("; tokens counted by the gateway (the provider reported none)");
+    }
+    if due > cost {
+        s.push_str(&format!(
+            "; {} over the reservation was not charged",
+            ops_types::format_amount(due - cost, "USD")
+        ));
+    }
+    log.input_tokens = input;
+    log.output_tokens = output;
+    log.counted = counted;
+    log.list_cost = list;
+    log.cost = cost;
+    log.explain.push_str(&s);
 }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::anthropic::{self, Wire};
-use crate::catalogue::{Deployment, Model};
+use crate::byok::{Byok, OwnKey, Policy};
+use crate::catalogue::{Deployment, Model, Provider};
+use crate::meter::Owner;
 use crate::request::Parsed;
 use crate::upstream::{self, Endpoint, Verdict};
 use crate::{Gateway, GatewayError};
@@ -22,6 +24,8 @@ pub struct Attempt {
     model: String,
     provider: String,
     deployment: String,
+    /// `platform` or `byok`.
+    credential: &'static str,
     status: Option<u16>,
     error: Option<String>,
     ms: u64,
@@ -35,6 +39,32 @@ pub struct Served {
     pub wire: Wire,
     pub response: reqwest::Response,
     pub first_byte: Duration,
+    /// Served with the caller's own key.
+    pub byok: bool,
+}
+
+/// The credentials to try on a deployment, in order: the platform's (`None`) and the caller's
+/// own key for that provider, as its policy says. A failing own key goes after the platform's.
+fn credentials<'k>(own: &'k [OwnKey], p: &Provider) -> Vec<Option<&'k OwnKey>> {
+    match Byok::for_provider(own, p) {
+        None => vec![None],
+        Some(k) => match k.policy {
+            Policy::Always => vec![Some(k)],
+            Policy::Prioritized if !k.failing => vec![Some(k), None],
+            _ => vec![None, Some(k)],
+        },
+    }
+}
+
+/// Why a provider refused the caller's own key, if that is what its answer says.
+fn key_refused(status: u16, message: &str) -> Option<String> {
+    match status {
+        401 | 403 => Some(format!("refused with {status}: {message}")),
+        402 | 429 if message.to_lowercase().contains("quota") || status == 402 => {
+            Some(format!("quota exhausted ({status}): {message}"))
+        }
+        _ => None,
+    }
 }
 
 /// The request body in the API `wire`, without its model (set per attempt).
@@ -72,6 +102,7 @@ pub async fn send(
     first: Arc<Model>,
     parsed: &Parsed,
     endpoint: Endpoint,
+    (owner, own): (&Owner, &[OwnKey]),
     attempts: &mut Vec<Attempt>,
 ) -> Result<Served, GatewayError> {
     let cat = gw.catalogue();
@@ -87,85 +118,110 @@ pub async fn send(
         let mut bodies: [Option<Map<String, Value>>; 2] = [None, None];
         let order: Vec<Deployment> = gw.health.order(&model).into_iter().cloned().collect();
         for d in order.into_iter().take(model.retries as usize + 1) {
-            let p = &d.provider;
-            let wire = upstream::wire(p);
-            let mut attempt = Attempt {
-                model: model.name.clone(),
-                provider: p.name.clone(),
-                deployment: d.id.clone(),
-                status: None,
-                error: None,
-                ms: 0,
-            };
-            let Some(url) = upstream::url(&d, endpoint) else {
-                attempt.error = Some(format!("{} does not offer {}", p.name, endpoint.name()));
-                attempts.push(attempt);
-                continue;
-            };
-            if tries > 0 {
-                tokio::time::sleep(crate::route::backoff(tries)).await;
-            }
-            tries += 1;
-            let slot = &mut bodies[usize::from(wire == Wire::Anthropic)];
-            let body = slot.get_or_insert_with(|| body_for(parsed, endpoint, wire, &model));
-            body.insert("model".into(), Value::String(d.upstream_model.clone()));
-            let bytes =
-                serde_json::to_vec(&*body).map_err(|e| GatewayError::Internal(e.to_string()))?;
-            let started = Instant::now();
-            let req = gw
-                .client(p.connect_timeout)?
-                .post(url)
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .timeout(p.total_timeout)
-                .body(bytes);
-            let req = upstream::authorise(req, p);
-            let outcome = tokio::time::timeout(p.first_byte_timeout, req.send()).await;
-            attempt.ms = started.elapsed().as_millis() as u64;
-            match outcome {
-                Err(_) => {
-                    attempt.error = Some(format!(
-                        "no answer within {} ms",
-                        p.first_byte_timeout.as_millis()
-                    ))
+            for cred in credentials(own, &d.provider) {
+                let mine;
+                let p = match cred {
+                    Some(k) => {
+                        mine = Provider {
+                            api_key: Some(k.key.clone()),
+                            ..(*d.provider).clone()
+                        };
+                        &mine
+                    }
+                    None => &*d.provider,
+                };
+                let wire = upstream::wire(p);
+                let mut attempt = Attempt {
+                    model: model.name.clone(),
+                    provider: p.name.clone(),
+                    deployment: d.id.clone(),
+                    credential: if cred.is_some() { "byok" } else { "platform" },
+                    status: None,
+                    error: None,
+                    ms: 0,
+                };
+                let Some(url) = upstream::url(&d, endpoint) else {
+                    attempt.error = Some(format!("{} does not offer {}", p.name, endpoint.name()));
+                    attempts.push(attempt);
+                    break;
+                };
+                if tries > 0 {
+                    tokio::time::sleep(crate::route::backoff(tries)).await;
                 }
-                Ok(Err(e)) => attempt.error = Some(describe(&e)),
-                Ok(Ok(res)) => {
-                    let status = res.status().as_u16();
-                    attempt.status = Some(status);
-                    match upstream::verdict(status) {
-                        Verdict::Ok => {
-                            gw.health.succeeded(&d.id, started.elapsed());
-                            attempts.push(attempt);
-                            return Ok(Served {
-                                model,
-                                deployment: d,
-                                wire,
-                                response: res,
-                                first_byte: started.elapsed(),
-                            });
-                        }
-                        Verdict::Client => {
-                            let bytes = res.bytes().await.unwrap_or_default();
-                            let message = upstream::error_message(&bytes);
-                            attempt.error = Some(message.clone());
-                            attempts.push(attempt);
-                            return Err(GatewayError::Client { status, message });
-                        }
-                        Verdict::Retry => {
-                            let bytes = res.bytes().await.unwrap_or_default();
-                            attempt.error = Some(upstream::error_message(&bytes));
+                tries += 1;
+                let slot = &mut bodies[usize::from(wire == Wire::Anthropic)];
+                let body = slot.get_or_insert_with(|| body_for(parsed, endpoint, wire, &model));
+                body.insert("model".into(), Value::String(d.upstream_model.clone()));
+                let bytes = serde_json::to_vec(&*body)
+                    .map_err(|e| GatewayError::Internal(e.to_string()))?;
+                let started = Instant::now();
+                let req = gw
+                    .client(p.connect_timeout)?
+                    .post(url)
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .timeout(p.total_timeout)
+                    .body(bytes);
+                let req = upstream::authorise(req, p);
+                let outcome = tokio::time::timeout(p.first_byte_timeout, req.send()).await;
+                attempt.ms = started.elapsed().as_millis() as u64;
+                match outcome {
+                    Err(_) => {
+                        attempt.error = Some(format!(
+                            "no answer within {} ms",
+                            p.first_byte_timeout.as_millis()
+                        ))
+                    }
+                    Ok(Err(e)) => attempt.error = Some(describe(&e)),
+                    Ok(Ok(res)) => {
+                        let status = res.status().as_u16();
+                        attempt.status = Some(status);
+                        match upstream::verdict(status) {
+                            Verdict::Ok => {
+                                gw.health.succeeded(&d.id, started.elapsed());
+                                if let Some(k) = cred {
+                                    gw.byok.report(gw, owner, k, None);
+                                }
+                                attempts.push(attempt);
+                                return Ok(Served {
+                                    model,
+                                    deployment: d.clone(),
+                                    wire,
+                                    response: res,
+                                    first_byte: started.elapsed(),
+                                    byok: cred.is_some(),
+                                });
+                            }
+                            Verdict::Client => {
+                                let bytes = res.bytes().await.unwrap_or_default();
+                                let message = upstream::error_message(&bytes);
+                                attempt.error = Some(message.clone());
+                                attempts.push(attempt);
+                                return Err(GatewayError::Client { status, message });
+                            }
+                            Verdict::Retry => {
+                                let bytes = res.bytes().await.unwrap_or_default();
+                                let message = upstream::error_message(&bytes);
+                                if let Some(k) = cred
+                                    && let Some(why) = key_refused(status, &message)
+                                {
+                                    gw.byok.report(gw, owner, k, Some(why));
+                                }
+                                attempt.error = Some(message);
+                            }
                         }
                     }
                 }
+                if cred.is_none() {
+                    gw.health.failed(&d.id);
+                }
+                last = GatewayError::Upstream(format!(
+                    "{} attempt(s) failed; the last, {}: {}",
+                    tries,
+                    p.name,
+                    attempt.error.clone().unwrap_or_default()
+                ));
+                attempts.push(attempt);
             }
-            gw.health.failed(&d.id);
-            last = GatewayError::Upstream(format!(
-                "{} attempt(s) failed; the last, {}: {}",
-                tries,
-                p.name,
-                attempt.error.clone().unwrap_or_default()
-            ));
-            attempts.push(attempt);
         }
     }
     Err(last)

@@ -21,7 +21,7 @@ use crate::Gateway;
 use crate::catalogue::Model;
 use crate::log::Row;
 use crate::meter::Ticket;
-use crate::request::{ceil_div, explain, price};
+use crate::request::{bill, ceil_div};
 
 /// Tokens a provider reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +98,8 @@ pub struct Finish {
     pub model: Arc<Model>,
     pub input_estimate: i64,
     pub started: Instant,
+    /// Served by the caller's own key: charged this percentage of the list price.
+    pub fee_percent: Option<i64>,
 }
 
 /// What happens to the provider's events on the way to the client.
@@ -246,21 +248,15 @@ impl Metered {
             Some(u) if u.input > 0 || u.output > 0 => (u.input, u.output, false),
             _ => (ceil_div(f.input_estimate, 2), ceil_div(self.chars, 4), true),
         };
-        let full = price(input, f.model.input_price) + price(output, f.model.output_price);
-        let cost = full.min(f.ticket.amount);
-        log.input_tokens = input;
-        log.output_tokens = output;
-        log.counted = counted;
-        log.cost = cost;
         log.latency_ms = f.started.elapsed().as_millis() as i64;
-        log.explain.push_str(&explain(
+        bill(
+            &mut log,
             &f.model,
-            input,
-            output,
-            cost,
+            (input, output),
             f.ticket.amount,
             counted,
-        ));
+            f.fee_percent,
+        );
         if !self.ended_well {
             log.error_code = Some("stream_interrupted".into());
             log.explain

@@ -205,3 +205,122 @@ pub struct LlmModels {
 pub struct LlmOffers {
     pub models: Vec<LlmModelOffer>,
 }
+
+/// The provider kinds users may bring their own key for, with their labels.
+pub const BYOK_PROVIDERS: [(&str, &str); 4] = [
+    ("openai", "OpenAI"),
+    ("anthropic", "Anthropic"),
+    ("gemini", "Google Gemini"),
+    ("openrouter", "OpenRouter"),
+];
+
+/// When one's own key is used, per provider.
+pub const BYOK_POLICIES: [(&str, &str); 3] = [
+    ("prioritized", "Mine first; the platform's if mine fails"),
+    ("fallback", "The platform's first; mine if it fails"),
+    ("always", "Mine only; never the platform's"),
+];
+
+/// `GET /api/v1/byok/providers`: what keys can be brought, and whether the platform serves
+/// models through that provider (a key for a provider it does not serve is never used).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokProvider {
+    pub provider: String,
+    pub label: String,
+    pub served: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokProviders {
+    pub providers: Vec<ByokProvider>,
+    /// What requests served by one's own key are charged: this percentage of the list price.
+    pub fee_percent: i64,
+}
+
+/// One's own provider key, masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokKey {
+    pub provider: String,
+    pub label: String,
+    pub key_hint: String,
+    /// One of [`BYOK_POLICIES`].
+    pub policy: String,
+    /// `ok`, or `failing` once the provider refused it (`last_error` says how).
+    pub status: String,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokKeys {
+    pub keys: Vec<ByokKey>,
+}
+
+/// `POST /api/v1/byok/keys/add`: the key is tried against the provider before it is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokKeyForSave {
+    pub provider: String,
+    pub api_key: String,
+    /// Defaults to `prioritized`.
+    #[serde(default)]
+    pub policy: Option<String>,
+}
+
+/// `PUT /api/v1/byok/keys/{provider}/policy`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokPolicy {
+    pub policy: String,
+}
+
+/// `GET /api/v1/byok/stats`: use of one's own keys, per provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokStat {
+    pub provider: String,
+    pub requests: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// What these requests would have cost on the platform's keys.
+    pub list_cost: i64,
+    /// What was charged (the platform fee).
+    pub charged: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ByokStats {
+    pub stats: Vec<ByokStat>,
+}
+
+/// The gateway's own settings (`GET/PUT /api/v1/llm/settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GatewaySettings {
+    /// Requests served by users' own keys are charged this percentage of the list price.
+    #[serde(default)]
+    pub byok_fee_percent: i64,
+    /// Request log rows older than this many days are deleted (daily rollups are kept).
+    #[serde(default = "retention_default")]
+    pub log_retention_days: i64,
+}
+
+fn retention_default() -> i64 {
+    90
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        GatewaySettings {
+            byok_fee_percent: 0,
+            log_retention_days: retention_default(),
+        }
+    }
+}

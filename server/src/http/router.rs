@@ -272,6 +272,14 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::llm::catalogue, v1::llm::create_model))
         .routes(routes!(v1::llm::update_model, v1::llm::delete_model))
         .routes(routes!(v1::llm::offers))
+        .routes(routes!(v1::llm::get_settings, v1::llm::put_settings))
+        .routes(routes!(v1::byok::providers))
+        .routes(routes!(v1::byok::list))
+        .routes(routes!(v1::byok::add))
+        .routes(routes!(v1::byok::test))
+        .routes(routes!(v1::byok::policy))
+        .routes(routes!(v1::byok::delete))
+        .routes(routes!(v1::byok::stats))
         // infrastructure
         .routes(routes!(health::get))
         .split_for_parts();

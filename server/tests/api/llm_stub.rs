@@ -18,6 +18,8 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 pub const KEY: &str = "sk-upstream-test-0123456789";
+/// A user's own key (BYOK), also accepted unless revoked.
+pub const USER_KEY: &str = "sk-user-own-key-9876543210";
 
 #[derive(Clone, Default)]
 pub struct Stub {
@@ -25,6 +27,10 @@ pub struct Stub {
     pub seen: Arc<AtomicUsize>,
     /// `long` streams whose client went away before the end.
     pub cancelled: Arc<AtomicUsize>,
+    /// Whether [`USER_KEY`] is refused (401) on chat requests.
+    pub user_key_revoked: Arc<std::sync::atomic::AtomicBool>,
+    /// The key of the last chat request.
+    pub last_key: Arc<std::sync::Mutex<String>>,
 }
 
 /// Counts a `long` stream as cancelled when it is dropped before its end.
@@ -88,11 +94,16 @@ impl Stub {
     }
 }
 
-fn authorised(headers: &HeaderMap) -> bool {
+fn bearer(headers: &HeaderMap) -> &str {
     headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {KEY}"))
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+}
+
+fn authorised(headers: &HeaderMap) -> bool {
+    matches!(bearer(headers), KEY | USER_KEY)
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
@@ -110,8 +121,13 @@ async fn chat(
     body: axum::Json<Value>,
 ) -> Response {
     stub.seen.fetch_add(1, Ordering::SeqCst);
-    if !authorised(&headers) {
+    let key = bearer(&headers).to_string();
+    let revoked = key == USER_KEY && stub.user_key_revoked.load(Ordering::SeqCst);
+    if !authorised(&headers) || revoked {
         return refuse(StatusCode::UNAUTHORIZED, "Incorrect API key provided");
+    }
+    if let Ok(mut last) = stub.last_key.lock() {
+        *last = key;
     }
     match mode.as_str() {
         "fail" => return refuse(StatusCode::INTERNAL_SERVER_ERROR, "The server had an error"),
@@ -271,6 +287,8 @@ pub async fn start() -> Stub {
         base: format!("http://{}", listener.local_addr().unwrap()),
         seen: Arc::default(),
         cancelled: Arc::default(),
+        user_key_revoked: Arc::default(),
+        last_key: Arc::default(),
     };
     let app = Router::new()
         .route("/{mode}/v1/chat/completions", post(chat))

@@ -14,6 +14,7 @@ mod credits_crash;
 mod errors;
 mod gateway;
 mod gateway_anthropic;
+mod gateway_byok;
 mod gateway_crash;
 mod helpers;
 mod idp;

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use ops_auth::{AuthCtx, HttpError};
 use ops_gateway::{admin, models};
 use ops_types::{
-    LlmModel, LlmModelForSave, LlmModels, LlmOffers, LlmProvider, LlmProviderForSave,
-    LlmProviderTest, LlmProviders, PaymentOwner,
+    GatewaySettings, LlmModel, LlmModelForSave, LlmModels, LlmOffers, LlmProvider,
+    LlmProviderForSave, LlmProviderTest, LlmProviders, PaymentOwner,
 };
 
 use crate::http::json::ApiJson;
@@ -143,4 +143,29 @@ pub async fn offers(
     Ok(Json(LlmOffers {
         models: models::mine(&state.gateway, &ctx, q.org_id.as_deref()).await?,
     }))
+}
+
+/// The gateway's settings: the fee on requests served by users' own keys, the log's retention.
+#[utoipa::path(get, path = "/api/v1/llm/settings", tag = "gateway",
+    responses((status = 200, body = GatewaySettings)), security(("session" = ["gateway_manage"]), ("api_key" = ["gateway_manage"])))]
+pub async fn get_settings(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<Json<GatewaySettings>, HttpError> {
+    Ok(Json(
+        ops_gateway::settings::get(&state.gateway, &ctx).await?,
+    ))
+}
+
+/// Change the gateway's settings.
+#[utoipa::path(put, path = "/api/v1/llm/settings", tag = "gateway", request_body = GatewaySettings,
+    responses((status = 200, body = GatewaySettings), (status = 422)), security(("session" = ["gateway_manage"]), ("api_key" = ["gateway_manage"])))]
+pub async fn put_settings(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+    ApiJson(input): ApiJson<GatewaySettings>,
+) -> Result<Json<GatewaySettings>, HttpError> {
+    Ok(Json(
+        ops_gateway::settings::put(&state.gateway, &ctx, &input).await?,
+    ))
 }

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod billing;
+pub mod byok;
 pub mod codes;
 pub mod credits;
 pub mod inbox;
