@@ -11,7 +11,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 SITE_DIR := $(TARGET_DIR)/site
 export OPS_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run build test setup setup-test lint check-wasm-deps unit site site-release e2e bench bench-users clean
+.PHONY: run build test setup setup-test lint check-wasm-deps unit site site-release e2e bench bench-users bench-gateway clean
 
 run: build
 	@mkdir -p data
@@ -71,6 +71,11 @@ bench: build
 bench-users:
 	cargo build --release -p ops-center
 	scripts/bench_users.sh $(TARGET_DIR)/release/ops-center
+
+# The AI gateway against a mock upstream, an nginx hop and LiteLLM (bench/gateway/README.md).
+bench-gateway:
+	cargo build --release -p ops-center
+	OPS_BIN=$(TARGET_DIR)/release/ops-center bench/gateway/run.sh
 
 clean:
 	cargo clean

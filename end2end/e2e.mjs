@@ -117,6 +117,21 @@ async function startStripeFake() {
   throw new Error('the Stripe test server did not start (pip install localstripe)');
 }
 
+// An OpenAI-compatible upstream for the AI gateway pages (peers/llm_fake.py, stdlib only).
+async function startLlmFake() {
+  const port = await freePort();
+  const child = spawn('python3', [new URL('./peers/llm_fake.py', import.meta.url).pathname, String(port)], { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise(resolve => {
+      const c = new Socket().connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (up) return { child, base: `http://127.0.0.1:${port}` };
+    await new Promise(r => setTimeout(r, 50));
+  }
+  throw new Error('the LLM test upstream did not start');
+}
+
 // A real SMTP sink (PyPI aiosmtpd, Maildir handler) for the password-reset test.
 async function startSmtpSink() {
   const port = await freePort();
@@ -138,6 +153,7 @@ async function startSmtpSink() {
 const server = await startServer();
 const smtp = await startSmtpSink();
 const stripe = await startStripeFake();
+const llm = await startLlmFake();
 const idp = await startIdp(server.base);
 console.log(`# ${backend}: server at ${server.base}`);
 const browser = await chromium.launch({
@@ -881,6 +897,51 @@ try {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  await step('AI gateway: a provider added and tested, a model priced; a user brings their own key', async () => {
+    await navTo(page, 'AI gateway');
+    await page.getByTestId('providers-empty').waitFor();
+    await page.fill('[data-testid=provider-name]', 'Stub');
+    await page.selectOption('[data-testid=provider-kind]', 'openai');
+    await page.fill('[data-testid=provider-url]', `${llm.base}/v1`);
+    await page.fill('[data-testid=provider-key]', 'sk-platform-key-1234567890');
+    await page.click('[data-testid=provider-add]');
+    const row = page.getByTestId('provider-row').filter({ hasText: 'Stub' });
+    await row.waitFor();
+    expect((await row.textContent()).includes('••••7890'), 'the key shows only as a hint');
+    await row.getByTestId('provider-test').click();
+    const ok = page.getByTestId('provider-test-ok');
+    await ok.waitFor();
+    expect((await ok.textContent()).includes('up-small'), 'the test lists the provider\'s models');
+    await page.fill('[data-testid=model-name]', 'gpt-e2e');
+    await page.fill('[data-testid=model-input-price]', '1');
+    await page.fill('[data-testid=model-output-price]', '2.5');
+    await page.selectOption('[data-testid=model-provider]', { label: 'Stub' });
+    await page.fill('[data-testid=model-upstream]', 'up-small');
+    await page.click('[data-testid=model-add]');
+    const model = page.getByTestId('model-row').filter({ hasText: 'gpt-e2e' });
+    await model.waitFor();
+    const text = await model.textContent();
+    expect(text.includes('$2.5') && text.includes('Stub → up-small'), `priced and routed: ${text}`);
+    await page.fill('[data-testid=byok-fee]', '10');
+    await page.getByTestId('gateway-settings').getByRole('button', { name: 'Save settings' }).click();
+    await page.getByTestId('gateway-settings-saved').waitFor();
+
+    await navTo(page, 'Provider keys');
+    await page.getByTestId('own-keys-empty').waitFor();
+    expect((await page.getByTestId('byok-fee-note').textContent()).includes('10%'), 'the fee is stated');
+    await page.selectOption('[data-testid=own-key-provider]', 'openai');
+    await page.fill('[data-testid=own-key-secret]', 'sk-bad-key-000000000000');
+    await page.click('[data-testid=own-key-add]');
+    await page.getByRole('alert').getByText('did not accept this key').waitFor();
+    await page.fill('[data-testid=own-key-secret]', 'sk-user-own-key-1234567890');
+    await page.click('[data-testid=own-key-add]');
+    const mine = page.getByTestId('own-key-row');
+    await mine.waitFor();
+    expect((await mine.textContent()).includes('••••7890'), 'my key shows only as a hint');
+    await mine.getByTestId('own-key-test').click();
+    await page.getByTestId('own-key-test-ok').waitFor();
+  });
+
   await step('wrong password shows a clear error', async () => {
     await page.click('[data-testid=sign-out]');
     await page.waitForURL(/\/login/);
@@ -902,6 +963,7 @@ try {
   server.child.kill('SIGTERM');
   smtp.child.kill('SIGTERM');
   stripe.child.kill('SIGTERM');
+  llm.child.kill('SIGTERM');
   idp.close();
   rmSync(server.dataDir, { recursive: true, force: true });
 }

@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account/usage") view={Lazy::<Usage>::new()} />
                     <Route path=path!("account/invoices") view={Lazy::<Invoices>::new()} />
                     <Route path=path!("account/payment-methods") view={Lazy::<PaymentMethods>::new()} />
+                    <Route path=path!("account/provider-keys") view={Lazy::<ProviderKeys>::new()} />
                     <Route path=path!("org/:id") view={Lazy::<Org>::new()} />
                     <Route path=path!("org/:id/credits") view={Lazy::<OrgCredits>::new()} />
                     <Route path=path!("org/:id/plan") view={Lazy::<OrgPlan>::new()} />
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/subscriptions") view={Lazy::<Subscriptions>::new()} />
                     <Route path=path!("admin/subscriptions/:id") view={Lazy::<SubscriptionDetail>::new()} />
                     <Route path=path!("admin/revenue") view={Lazy::<Revenue>::new()} />
+                    <Route path=path!("admin/gateway") view={Lazy::<Gateway>::new()} />
                     <Route path=path!("admin/codes") view={Lazy::<Codes>::new()} />
                 </ParentRoute>
             </Routes>

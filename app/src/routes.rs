@@ -13,11 +13,12 @@ use crate::components::shell::Shell;
 use crate::pages::account::{
     api_keys::ApiKeysPage, credits::CreditsPage, inbox::InboxPage, invoices::InvoicesPage,
     notifications::NotificationsPage, orgs::OrgsPage, payment_methods::PaymentMethodsPage,
-    plan::PlanPage, profile::ProfilePage, security::SecurityPage, usage::UsagePage,
+    plan::PlanPage, profile::ProfilePage, provider_keys::ProviderKeysPage, security::SecurityPage,
+    usage::UsagePage,
 };
 use crate::pages::admin::{
-    audit::AuditPage, codes::CodesPage, orgs::AllOrgsPage, plans::PlansPage, revenue::RevenuePage,
-    settings::SettingsPage, subscription_detail::SubscriptionDetailPage,
+    audit::AuditPage, codes::CodesPage, gateway::GatewayPage, orgs::AllOrgsPage, plans::PlansPage,
+    revenue::RevenuePage, settings::SettingsPage, subscription_detail::SubscriptionDetailPage,
     subscriptions::SubscriptionsPage, user_detail::UserDetailPage, users::UsersPage,
 };
 use crate::pages::{
@@ -86,6 +87,7 @@ area! { account_pages, __preload_account_pages:
     Usage => UsagePage,
     Invoices => InvoicesPage,
     PaymentMethods => PaymentMethodsPage,
+    ProviderKeys => ProviderKeysPage,
 }
 area! { org_pages, __preload_org_pages:
     Org => OrgPage,
@@ -103,4 +105,5 @@ area! { admin_pages, __preload_admin_pages:
     SubscriptionDetail => SubscriptionDetailPage,
     Revenue => RevenuePage,
     Codes => CodesPage,
+    Gateway => GatewayPage,
 }

@@ -240,6 +240,9 @@ def report(path):
         f"Machine: {meta.get('cpus', '?')} CPUs, {meta.get('cpu_model', '?')}. ops-center binary: "
         f"`{meta.get('ops_bin', 'n/a')}`.\n"
     )
+    if "/debug/" in meta.get("ops_bin", ""):
+        out.append("**The ops-center binary is a debug build: its figures and verdicts say nothing about "
+                   "a release build.**\n")
     out.append("| target | p50 ms | p99 ms | added p50 ms | added p99 ms | req/s | CPU ms/req "
                "| RSS idle MiB | RSS peak MiB | stream TTFB ms | added TTFB ms | errors |")
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -74,7 +74,7 @@ cleanup() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     p=${pids[i]}
     kill -0 "$p" 2>/dev/null || continue
-    all+=($("${helper[@]}" tree "$p" 2>/dev/null || echo "$p"))
+    mapfile -t -O "${#all[@]}" all < <("${helper[@]}" tree "$p" 2>/dev/null || echo "$p")
   done
   for p in "${all[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for _ in $(seq 50); do
@@ -249,6 +249,9 @@ fi
 if [ "$skip_litellm" = 0 ]; then
   ll_dir=$work/litellm
   mkdir -p "$ll_dir"
+  # Prices as ops-center's (1 and 2 USD per million tokens): LiteLLM then tracks cost like our meter
+  # does, and skips the zero-cost diagnostic it otherwise runs on every response of an unpriced
+  # model (a walk of its whole price map, ~10 % of its CPU in 1.108.7).
   cat >"$ll_dir/config.yaml" <<EOF
 model_list:
   - model_name: bench
@@ -256,11 +259,17 @@ model_list:
       model: openai/up
       api_base: http://127.0.0.1:$mock_port/v1
       api_key: $fake_key
+    model_info:
+      input_cost_per_token: 0.000001
+      output_cost_per_token: 0.000002
   - model_name: bench-stream
     litellm_params:
       model: openai/up
       api_base: http://127.0.0.1:$mock_port/stream/v1
       api_key: $fake_key
+    model_info:
+      input_cost_per_token: 0.000001
+      output_cost_per_token: 0.000002
 litellm_settings:
   telemetry: false
   drop_params: true

@@ -50,6 +50,7 @@ impl AppState {
             sampler: self.sampler.clone(),
             session_absolute_ms: self.session_absolute_ms(),
             oidc: self.oidc.clone(),
+            gateway: self.gateway.clone(),
         }
     }
 }

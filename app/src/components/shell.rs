@@ -70,6 +70,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
     let audit = user.role.has(Permission::AuditRead);
     let settings = user.role.has(Permission::SettingsManage);
     let billing = user.role.has(Permission::BillingManage);
+    let gateway = user.role.has(Permission::GatewayManage);
     view! {
         <aside class="sidebar">
             <a class="brand" href="/">"Ops-Center"</a>
@@ -81,6 +82,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/account/security" on:click=pick.clone()>"Security"</A>
                 <A href="/account/notifications" on:click=pick.clone()>"Notifications"</A>
                 <A href="/account/api-keys" on:click=pick.clone()>"API keys"</A>
+                <A href="/account/provider-keys" on:click=pick.clone()>"Provider keys"</A>
                 <A href="/account/organizations" on:click=pick.clone()>"Organisations"</A>
                 <p class="nav-heading">"Billing"</p>
                 <A href="/account/plan" on:click=pick.clone()>"Plan"</A>
@@ -88,7 +90,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 <A href="/account/invoices" on:click=pick.clone()>"Invoices"</A>
                 <A href="/account/credits" on:click=pick.clone()>"Credits"</A>
                 <A href="/account/payment-methods" on:click=pick.clone()>"Payment methods"</A>
-                {(users || audit || settings || billing).then(|| view! { <p class="nav-heading">"Administration"</p> })}
+                {(users || audit || settings || billing || gateway).then(|| view! { <p class="nav-heading">"Administration"</p> })}
                 {users.then(|| view! { <A href="/admin/users" on:click=pick.clone()>"Users"</A> })}
                 {users.then(|| view! { <A href="/admin/organizations" on:click=pick.clone()>"Organisations"</A> })}
                 {audit.then(|| view! { <A href="/admin/audit" on:click=pick.clone()>"Audit log"</A> })}
@@ -96,6 +98,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 {billing.then(|| view! { <A href="/admin/subscriptions" on:click=pick.clone()>"Subscriptions"</A> })}
                 {billing.then(|| view! { <A href="/admin/revenue" on:click=pick.clone()>"Revenue"</A> })}
                 {billing.then(|| view! { <A href="/admin/codes" on:click=pick.clone()>"Codes and coupons"</A> })}
+                {gateway.then(|| view! { <A href="/admin/gateway" on:click=pick.clone()>"AI gateway"</A> })}
                 {settings.then(|| view! { <A href="/admin/settings" on:click=pick.clone()>"Settings"</A> })}
                 <p class="nav-heading">"Developers"</p>
                 <a href="/api/docs" rel="external">"API reference"</a>

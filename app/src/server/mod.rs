@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod billing;
+pub mod gateway;
 pub mod mail;
 pub mod mfa;
 pub mod org;
@@ -155,6 +156,20 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/default_card", Some("account_write")),
     ("/api/ui/remove_card", Some("account_write")),
     ("/api/ui/card_portal", Some("account_write")),
+    ("/api/ui/list_llm_providers", Some("gateway_manage")),
+    ("/api/ui/save_llm_provider", Some("gateway_manage")),
+    ("/api/ui/remove_llm_provider", Some("gateway_manage")),
+    ("/api/ui/probe_llm_provider", Some("gateway_manage")),
+    ("/api/ui/list_llm_models", Some("gateway_manage")),
+    ("/api/ui/save_llm_model", Some("gateway_manage")),
+    ("/api/ui/remove_llm_model", Some("gateway_manage")),
+    ("/api/ui/get_gateway_settings", Some("gateway_manage")),
+    ("/api/ui/save_gateway_settings", Some("gateway_manage")),
+    ("/api/ui/list_own_keys", Some("account_read")),
+    ("/api/ui/save_own_key", Some("account_write")),
+    ("/api/ui/probe_own_key", Some("account_read")),
+    ("/api/ui/set_own_key_policy", Some("account_write")),
+    ("/api/ui/remove_own_key", Some("account_write")),
     ("/api/ui/list_packs", Some("account_read")),
     ("/api/ui/save_packs", Some("billing_manage")),
     ("/api/ui/buy_pack", Some("account_write")),

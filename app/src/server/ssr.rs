@@ -22,6 +22,8 @@ pub struct UiState {
     pub sampler: Sampler,
     pub session_absolute_ms: i64,
     pub oidc: Arc<ops_auth::sso::OidcClients>,
+    /// The AI gateway (catalogue, BYOK, reports).
+    pub gateway: ops_gateway::Gateway,
 }
 
 pub fn state() -> Result<UiState, ApiError> {

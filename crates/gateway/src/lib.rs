@@ -25,6 +25,7 @@ mod send;
 pub mod settings;
 mod stream;
 pub mod upstream;
+pub mod usage;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

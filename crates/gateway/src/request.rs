@@ -118,6 +118,15 @@ pub fn estimate(p: &Parsed, model: &Model, endpoint: Endpoint) -> (i64, i64) {
     (p.input_estimate, out)
 }
 
+/// A price per million tokens without trailing zeros: `1`, `0.15`, `2.5`.
+fn per_million(micros: i64) -> String {
+    let d = ops_types::decimal_amount(micros);
+    match d.contains('.') {
+        true => d.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => d,
+    }
+}
+
 /// Fills in what a served request used and is charged, with the price formula and its
 /// numbers for the request log. `fee_percent`: served by the caller's own key, which is charged
 /// only this share of the list price. Never more than `reserved` is charged.
@@ -137,8 +146,8 @@ pub fn bill(
     let cost = due.min(reserved);
     let mut s = format!(
         "{input} input tokens × ${}/M + {output} output tokens × ${}/M = {}",
-        ops_types::decimal_amount(model.input_price),
-        ops_types::decimal_amount(model.output_price),
+        per_million(model.input_price),
+        per_million(model.output_price),
         ops_types::format_amount(list, "USD"),
     );
     if let Some(f) = fee_percent {

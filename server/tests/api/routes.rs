@@ -222,6 +222,16 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
             r#"{"packs":[{"code":"walk","name":"Walk","price":1000000,"credits":1000000}]}"#
         }
         "/api/ui/buy_pack" => r#"{"input":{"pack":"walk"}}"#,
+        "/api/ui/save_llm_provider" => {
+            r#"{"id":null,"input":{"name":"walk","kind":"openai_compatible","base_url":"http://127.0.0.1:9/v1"}}"#
+        }
+        "/api/ui/save_llm_model" => {
+            r#"{"id":null,"input":{"name":"walk","model_group":"basic","input_price":0,"output_price":0}}"#
+        }
+        "/api/ui/save_gateway_settings" => {
+            r#"{"input":{"byok_fee_percent":0,"log_retention_days":30}}"#
+        }
+        "/api/ui/save_own_key" => r#"{"org_id":null,"input":{"provider":"acme","api_key":"x"}}"#,
         "/api/ui/checkout_plan" => r#"{"input":{"plan":"free"}}"#,
         "/api/ui/save_auto_topup" => {
             r#"{"input":{"enabled":false,"threshold":0,"amount":0,"monthly_cap":0}}"#

@@ -14,6 +14,7 @@ pub mod payment_methods;
 pub mod plan;
 pub mod profile;
 mod profile_form;
+pub mod provider_keys;
 pub mod security;
 mod sessions;
 pub mod usage;

@@ -3,7 +3,10 @@
 pub mod audit;
 pub mod billing_details;
 pub mod codes;
+pub mod gateway;
 mod ledger;
+mod llm_models;
+mod llm_providers;
 mod mfa_policy;
 pub mod orgs;
 mod packs;

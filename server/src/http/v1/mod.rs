@@ -10,6 +10,7 @@ pub mod codes;
 pub mod credits;
 pub mod inbox;
 pub mod llm;
+pub mod llm_usage;
 pub mod mail;
 pub mod mfa;
 pub mod org;

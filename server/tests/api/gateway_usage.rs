@@ -1,0 +1,122 @@
+//! The gateway's usage reports (from the daily rollups) and request log: one's own traffic, or
+//! everyone's for gateway managers; breakdowns, every day of a trend, CSV, and the log's
+//! explanations and pages.
+
+use ops_types::Role;
+use serde_json::{Value, json};
+
+use crate::gateway::{call, catalogue, chat, developer_key, logged};
+use crate::helpers::{backends, error_of, spawn_app_with};
+use crate::llm_stub;
+
+#[tokio::test]
+async fn usage_reports_and_the_request_log_explain_the_traffic() {
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
+        let admin = app.signed_in(Role::Admin).await;
+        catalogue(&app, &admin, &stub).await;
+        let (me, key) = developer_key(&app).await;
+        for model in ["m-basic", "m-basic", "m-claude", "nope"] {
+            call(&app, "/v1/chat/completions", &key, &chat(model, false))
+                .await
+                .bytes()
+                .await
+                .unwrap();
+        }
+        logged(&app, 4).await;
+
+        // -- Mine: totals, every day of the trend, and breakdowns.
+        let o: Value = app.get_json(&me, "/api/v1/llm/usage/overview?days=7").await;
+        assert_eq!(o["totals"]["requests"], 4, "{o}");
+        assert_eq!(o["totals"]["errors"], 1);
+        assert_eq!(o["totals"]["cost"], 60);
+        assert_eq!(
+            o["rows"].as_array().unwrap().len(),
+            7,
+            "every day, for the chart"
+        );
+        assert_eq!(o["rows"][6]["requests"], 4, "today is last");
+        let m: Value = app.get_json(&me, "/api/v1/llm/usage/by-model").await;
+        assert_eq!(
+            (m["rows"][0]["key"].clone(), m["rows"][0]["cost"].clone()),
+            (json!("m-basic"), json!(40))
+        );
+        let k: Value = app.get_json(&me, "/api/v1/llm/usage/by-key").await;
+        assert_eq!(k["rows"][0]["label"], "sdk");
+        let u: Value = app.get_json(&me, "/api/v1/llm/usage/by-user").await;
+        assert!(
+            u["rows"][0]["label"]
+                .as_str()
+                .unwrap()
+                .starts_with("developer-")
+        );
+        let csv = app.get_text(&me, "/api/v1/llm/usage/export?days=2").await;
+        assert!(csv.starts_with("day,requests,errors"), "{csv}");
+        assert_eq!(csv.lines().count(), 3);
+        let err = error_of(app.get(&me, "/api/v1/llm/usage/overview?days=0").await).await;
+        assert_eq!(err["field"], "days");
+
+        // -- Everyone's: gateway managers only.
+        assert_eq!(
+            app.get(&me, "/api/v1/llm/usage/by-provider?scope=all")
+                .await
+                .status(),
+            403
+        );
+        let all: Value = app
+            .get_json(&admin, "/api/v1/llm/usage/by-provider?scope=all")
+            .await;
+        assert_eq!(all["totals"]["requests"], 4);
+        let mine_admin: Value = app.get_json(&admin, "/api/v1/llm/usage/overview").await;
+        assert_eq!(
+            mine_admin["totals"]["requests"], 0,
+            "an admin's own traffic is separate"
+        );
+
+        // -- The log, newest first, a page at a time, explaining each request.
+        let page: Value = app.get_json(&me, "/api/v1/llm/requests?limit=3").await;
+        assert_eq!(page["requests"].as_array().unwrap().len(), 3);
+        let before = page["next_before"].as_i64().expect("a next page");
+        let rest: Value = app
+            .get_json(&me, &format!("/api/v1/llm/requests?before={before}"))
+            .await;
+        assert_eq!(rest["requests"].as_array().unwrap().len(), 1);
+        let errors: Value = app.get_json(&me, "/api/v1/llm/requests?status=error").await;
+        let refused = &errors["requests"][0];
+        assert_eq!(
+            (refused["status"].clone(), refused["model"].clone()),
+            (json!(404), json!("nope"))
+        );
+        assert!(
+            refused["explain"]
+                .as_str()
+                .unwrap()
+                .contains("does not exist")
+        );
+        let ok: Value = app
+            .get_json(&me, "/api/v1/llm/requests?status=ok&model=m-basic")
+            .await;
+        let served = &ok["requests"][0];
+        assert!(
+            served["explain"]
+                .as_str()
+                .unwrap()
+                .contains("10 input tokens × $1/M"),
+            "{served}"
+        );
+        let attempts: Value = serde_json::from_str(served["attempts"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            attempts.as_array().unwrap().len(),
+            2,
+            "the failing deployment, then the one that served"
+        );
+        assert!(served["ledger_entry"].is_string());
+        let other = app.signed_in(Role::Developer).await;
+        let theirs: Value = app.get_json(&other, "/api/v1/llm/requests").await;
+        assert!(
+            theirs["requests"].as_array().unwrap().is_empty(),
+            "nobody else's"
+        );
+    }
+}
