@@ -165,9 +165,9 @@ const context = await browser.newContext();
 const page = await context.newPage();
 const pageErrors = [];
 page.on('pageerror', e => pageErrors.push(e.message));
-// A refused sign-in (401) and an over-large deduction (402) are answered so on purpose;
-// Chromium logs those as failed resource loads.
-const refusedOnPurpose = ['/api/ui/login', '/api/ui/deduct_credits', '/api/ui/redeem_code'];
+// A refused sign-in (401), an over-large deduction (402) and a provider key the provider
+// refuses (422) are answered so on purpose; Chromium logs those as failed resource loads.
+const refusedOnPurpose = ['/api/ui/login', '/api/ui/deduct_credits', '/api/ui/redeem_code', '/api/ui/save_own_key'];
 page.on('console', m => {
   if (m.type() === 'error' && !refusedOnPurpose.some(u => m.location().url.includes(u))) pageErrors.push(`${m.text()} (${m.location().url})`);
 });
@@ -940,6 +940,23 @@ try {
     expect((await mine.textContent()).includes('••••7890'), 'my key shows only as a hint');
     await mine.getByTestId('own-key-test').click();
     await page.getByTestId('own-key-test-ok').waitFor();
+
+    // A request through the gateway with a platform API key is served by my own key, and the
+    // console's request log explains its charge.
+    const created = await page.request.post(server.base + '/api/v1/api-keys', { data: { name: 'e2e' }, headers: { origin: server.base } });
+    const secret = (await created.json()).secret;
+    const res = await fetch(server.base + '/v1/chat/completions', { method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-e2e', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(res.status === 200 && res.headers.get('x-ops-credential') === 'byok', `served by my key: ${res.status}`);
+    await new Promise(r => setTimeout(r, 1500)); // the gateway writes its log every second
+    await navTo(page, 'AI usage');
+    const logRow = page.getByTestId('llm-log-row').first();
+    await logRow.waitFor();
+    await logRow.click();
+    const explain = await page.getByTestId('llm-log-explain').first().textContent();
+    expect(explain.includes('10 input tokens') && explain.includes('own key'), `explained: ${explain}`);
+    await page.locator('#llm-requests-chart[data-samples="30"]').waitFor();
   });
 
   await step('wrong password shows a clear error', async () => {

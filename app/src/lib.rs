@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/subscriptions/:id") view={Lazy::<SubscriptionDetail>::new()} />
                     <Route path=path!("admin/revenue") view={Lazy::<Revenue>::new()} />
                     <Route path=path!("admin/gateway") view={Lazy::<Gateway>::new()} />
+                    <Route path=path!("admin/ai-usage") view={Lazy::<AiUsage>::new()} />
                     <Route path=path!("admin/codes") view={Lazy::<Codes>::new()} />
                 </ParentRoute>
             </Routes>

@@ -17,9 +17,10 @@ use crate::pages::account::{
     usage::UsagePage,
 };
 use crate::pages::admin::{
-    audit::AuditPage, codes::CodesPage, gateway::GatewayPage, orgs::AllOrgsPage, plans::PlansPage,
-    revenue::RevenuePage, settings::SettingsPage, subscription_detail::SubscriptionDetailPage,
-    subscriptions::SubscriptionsPage, user_detail::UserDetailPage, users::UsersPage,
+    ai_usage::AiUsagePage, audit::AuditPage, codes::CodesPage, gateway::GatewayPage,
+    orgs::AllOrgsPage, plans::PlansPage, revenue::RevenuePage, settings::SettingsPage,
+    subscription_detail::SubscriptionDetailPage, subscriptions::SubscriptionsPage,
+    user_detail::UserDetailPage, users::UsersPage,
 };
 use crate::pages::{
     dashboard::DashboardPage, forgot_password::ForgotPasswordPage, invite::InvitePage,
@@ -106,4 +107,5 @@ area! { admin_pages, __preload_admin_pages:
     Revenue => RevenuePage,
     Codes => CodesPage,
     Gateway => GatewayPage,
+    AiUsage => AiUsagePage,
 }

@@ -8,6 +8,7 @@ pub mod credits;
 pub mod field;
 pub mod format;
 pub mod invoices;
+pub mod llm_usage;
 pub mod pager;
 pub mod plan;
 pub mod redeem;

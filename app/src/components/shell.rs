@@ -99,6 +99,7 @@ fn Sidebar(user: Me, on_pick: impl Fn() + Clone + Send + Sync + 'static) -> impl
                 {billing.then(|| view! { <A href="/admin/revenue" on:click=pick.clone()>"Revenue"</A> })}
                 {billing.then(|| view! { <A href="/admin/codes" on:click=pick.clone()>"Codes and coupons"</A> })}
                 {gateway.then(|| view! { <A href="/admin/gateway" on:click=pick.clone()>"AI gateway"</A> })}
+                {gateway.then(|| view! { <A href="/admin/ai-usage" on:click=pick.clone()>"AI usage"</A> })}
                 {settings.then(|| view! { <A href="/admin/settings" on:click=pick.clone()>"Settings"</A> })}
                 <p class="nav-heading">"Developers"</p>
                 <a href="/api/docs" rel="external">"API reference"</a>

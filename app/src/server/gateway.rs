@@ -124,3 +124,31 @@ pub async fn remove_own_key(org_id: Option<String>, provider: String) -> Result<
     let (ctx, state) = (ctx()?, state()?);
     ops_gateway::byok::delete(&state.gateway, &ctx, org_id.as_deref(), &provider).await
 }
+
+/// A usage report from the daily rollups; `by`: day, model, user, org, key or provider.
+#[server(prefix = "/api/ui", endpoint = "llm_usage_report", input = Json)]
+pub async fn llm_usage_report(
+    query: ops_types::LlmUsageQuery,
+    by: String,
+) -> Result<ops_types::LlmUsage, ApiError> {
+    use ops_gateway::usage::By;
+    let (ctx, state) = (ctx()?, state()?);
+    let by = match by.as_str() {
+        "model" => By::Model,
+        "user" => By::User,
+        "org" => By::Org,
+        "key" => By::Key,
+        "provider" => By::Provider,
+        _ => By::Day,
+    };
+    ops_gateway::usage::report(&state.gateway, &ctx, &query, by).await
+}
+
+/// A page of the request log.
+#[server(prefix = "/api/ui", endpoint = "llm_request_log", input = Json)]
+pub async fn llm_request_log(
+    query: ops_types::LlmRequestQuery,
+) -> Result<ops_types::LlmRequests, ApiError> {
+    let (ctx, state) = (ctx()?, state()?);
+    ops_gateway::usage::requests(&state.gateway, &ctx, &query).await
+}

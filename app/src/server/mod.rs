@@ -165,6 +165,8 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/remove_llm_model", Some("gateway_manage")),
     ("/api/ui/get_gateway_settings", Some("gateway_manage")),
     ("/api/ui/save_gateway_settings", Some("gateway_manage")),
+    ("/api/ui/llm_usage_report", Some("account_read")),
+    ("/api/ui/llm_request_log", Some("account_read")),
     ("/api/ui/list_own_keys", Some("account_read")),
     ("/api/ui/save_own_key", Some("account_write")),
     ("/api/ui/probe_own_key", Some("account_read")),

@@ -9,6 +9,8 @@ use ops_types::Role;
 use reqwest::Client;
 use serde_json::{Value, json};
 
+use ops_db::Backend;
+
 use crate::helpers::{PASSWORD, TestApp, backends, spawn_app_with, status_of};
 use crate::llm_stub::{self, KEY, Stub};
 
@@ -53,6 +55,19 @@ pub(crate) async fn catalogue(app: &TestApp, admin: &Client, stub: &Stub) {
         .await;
         assert_eq!(status, 201, "{m}");
     }
+}
+
+/// A fresh app (flushing every 50 ms) with the test catalogue: the app, an administrator, a
+/// developer and the developer's platform API key.
+pub(crate) async fn gateway_app(
+    backend: Backend,
+    stub: &Stub,
+) -> (TestApp, Client, Client, String) {
+    let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
+    let admin = app.signed_in(Role::Admin).await;
+    catalogue(&app, &admin, stub).await;
+    let (me, key) = developer_key(&app).await;
+    (app, admin, me, key)
 }
 
 /// A developer's platform API key (on the free plan: basic models, $1 of included credits).
@@ -102,10 +117,7 @@ pub(crate) async fn logged(app: &TestApp, n: i64) {
 async fn the_gateway_routes_streams_and_meters_requests() {
     let stub = llm_stub::start().await;
     for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
-        let admin = app.signed_in(Role::Admin).await;
-        catalogue(&app, &admin, &stub).await;
-        let (me, key) = developer_key(&app).await;
+        let (app, _, me, key) = gateway_app(backend, &stub).await;
 
         // -- A whole answer: the failing deployment is tried first, then the fallback tier.
         let before = stub.seen();
@@ -246,10 +258,7 @@ async fn the_gateway_routes_streams_and_meters_requests() {
 async fn parallel_requests_never_spend_more_than_the_balance() {
     let stub = llm_stub::start().await;
     for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
-        let admin = app.signed_in(Role::Admin).await;
-        catalogue(&app, &admin, &stub).await;
-        let (me, key) = developer_key(&app).await;
+        let (app, admin, me, key) = gateway_app(backend, &stub).await;
         // Leave 300 micro-dollars: each request reserves up to 50 output tokens × $2/M = 100
         // plus its input (a third of its bytes, ~34), so two fit at a time; each costs 20 when
         // settled.
@@ -302,10 +311,7 @@ async fn limited_key(app: &TestApp, me: &Client, limits: Value) -> String {
 async fn each_key_keeps_to_its_models_rate_tokens_and_budget() {
     let stub = llm_stub::start().await;
     for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
-        let admin = app.signed_in(Role::Admin).await;
-        catalogue(&app, &admin, &stub).await;
-        let (me, _) = developer_key(&app).await;
+        let (app, admin, me, _) = gateway_app(backend, &stub).await;
         let body = chat("m-basic", false);
 
         // -- Models.
@@ -445,10 +451,7 @@ async fn each_key_keeps_to_its_models_rate_tokens_and_budget() {
 async fn a_client_leaving_mid_stream_is_billed_for_what_was_generated() {
     let stub = llm_stub::start().await;
     for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
-        let admin = app.signed_in(Role::Admin).await;
-        catalogue(&app, &admin, &stub).await;
-        let (_, key) = developer_key(&app).await;
+        let (app, _, _, key) = gateway_app(backend, &stub).await;
         let before = stub.cancelled.load(std::sync::atomic::Ordering::SeqCst);
 
         // -- Read three chunks of a 40-chunk stream, then hang up.

@@ -2,12 +2,11 @@
 //! provider or translated to an OpenAI one, OpenAI's chat served by an Anthropic provider,
 //! whole and streamed, with usage metered either way and errors in Anthropic's shape.
 
-use ops_types::Role;
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::gateway::{call, catalogue, chat, developer_key, logged};
-use crate::helpers::{TestApp, backends, spawn_app_with, status_of};
+use crate::gateway::{call, chat, gateway_app, logged};
+use crate::helpers::{TestApp, backends, status_of};
 use crate::llm_stub;
 
 fn message(model: &str, stream: bool) -> Value {
@@ -38,10 +37,7 @@ async fn messages(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
 async fn messages_and_chat_cross_between_the_two_apis() {
     let stub = llm_stub::start().await;
     for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
-        let admin = app.signed_in(Role::Admin).await;
-        catalogue(&app, &admin, &stub).await;
-        let (_, key) = developer_key(&app).await;
+        let (app, _, _, key) = gateway_app(backend, &stub).await;
 
         // -- /v1/messages, natively (Anthropic provider) and translated (OpenAI provider).
         for model in ["m-claude", "m-basic"] {
@@ -161,10 +157,7 @@ async fn messages_and_chat_cross_between_the_two_apis() {
 async fn the_official_python_sdks_work_unchanged() {
     let stub = llm_stub::start().await;
     for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
-        let admin = app.signed_in(Role::Admin).await;
-        catalogue(&app, &admin, &stub).await;
-        let (me, key) = developer_key(&app).await;
+        let (app, _, me, key) = gateway_app(backend, &stub).await;
         let limited: Value = app
             .post_json(
                 &me,

@@ -5,18 +5,15 @@
 use ops_types::Role;
 use serde_json::{Value, json};
 
-use crate::gateway::{call, catalogue, chat, developer_key, logged};
-use crate::helpers::{backends, error_of, spawn_app_with};
+use crate::gateway::{call, chat, gateway_app, logged};
+use crate::helpers::{backends, error_of};
 use crate::llm_stub;
 
 #[tokio::test]
 async fn usage_reports_and_the_request_log_explain_the_traffic() {
     let stub = llm_stub::start().await;
     for backend in backends() {
-        let app = spawn_app_with(backend, |s| s.gateway_flush_ms = 50).await;
-        let admin = app.signed_in(Role::Admin).await;
-        catalogue(&app, &admin, &stub).await;
-        let (me, key) = developer_key(&app).await;
+        let (app, admin, me, key) = gateway_app(backend, &stub).await;
         for model in ["m-basic", "m-basic", "m-claude", "nope"] {
             call(&app, "/v1/chat/completions", &key, &chat(model, false))
                 .await

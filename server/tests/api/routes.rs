@@ -231,6 +231,8 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/save_gateway_settings" => {
             r#"{"input":{"byok_fee_percent":0,"log_retention_days":30}}"#
         }
+        "/api/ui/llm_usage_report" => r#"{"query":{},"by":"model"}"#,
+        "/api/ui/llm_request_log" => r#"{"query":{}}"#,
         "/api/ui/save_own_key" => r#"{"org_id":null,"input":{"provider":"acme","api_key":"x"}}"#,
         "/api/ui/checkout_plan" => r#"{"input":{"plan":"free"}}"#,
         "/api/ui/save_auto_topup" => {
@@ -323,6 +325,11 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         "/api/ui/remove_plan" => "code=nope",
         "/api/ui/check_code" => "code=WALK-WALK",
         "/api/ui/default_card" | "/api/ui/remove_card" => "id=pm_walk",
+        "/api/ui/remove_llm_provider"
+        | "/api/ui/probe_llm_provider"
+        | "/api/ui/remove_llm_model" => "id=00000000-0000-7000-8000-000000000000",
+        "/api/ui/probe_own_key" | "/api/ui/remove_own_key" => "provider=openai",
+        "/api/ui/set_own_key_policy" => "provider=openai&policy=always",
         "/api/ui/get_checkout_outcome" => "id=cs_walk",
         "/api/ui/withdraw_codes" => "id=00000000-0000-7000-8000-000000000000",
         "/api/ui/act_on_subscription" => {

@@ -10,7 +10,11 @@ use crate::server::gateway::{RemoveLlmModel, SaveLlmModel, list_llm_models, list
 
 fn per_million(micros: i64) -> String {
     let d = ops_types::decimal_amount(micros);
-    let d = if d.contains('.') { d.trim_end_matches('0').trim_end_matches('.').to_string() } else { d };
+    let d = if d.contains('.') {
+        d.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        d
+    };
     format!("${d}")
 }
 
@@ -19,7 +23,13 @@ pub fn ModelsCard(providers_changed: RwSignal<u32>) -> impl IntoView {
     let save = ServerAction::<SaveLlmModel>::new();
     let remove = ServerAction::<RemoveLlmModel>::new();
     let list = Resource::new(
-        move || (save.version().get(), remove.version().get(), providers_changed.get()),
+        move || {
+            (
+                save.version().get(),
+                remove.version().get(),
+                providers_changed.get(),
+            )
+        },
         |_| list_llm_models(),
     );
     view! {
@@ -70,7 +80,11 @@ fn Table(models: Vec<LlmModel>, remove: ServerAction<RemoveLlmModel>) -> impl In
 #[component]
 fn AddForm(save: ServerAction<SaveLlmModel>, providers_changed: RwSignal<u32>) -> impl IntoView {
     let providers = Resource::new(move || providers_changed.get(), |_| list_llm_providers());
-    let (name, group, kind) = (RwSignal::new(String::new()), RwSignal::new(String::from("basic")), RwSignal::new(String::from("chat")));
+    let (name, group, kind) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::from("basic")),
+        RwSignal::new(String::from("chat")),
+    );
     let (input, output) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let (provider, upstream) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -86,23 +100,28 @@ fn AddForm(save: ServerAction<SaveLlmModel>, providers_changed: RwSignal<u32>) -
                 input_price: price(input),
                 output_price: price(output),
                 enabled: true,
-                deployments: (!provider_id.is_empty()).then(|| LlmDeployment {
-                    id: String::new(),
-                    provider_id,
-                    provider_name: String::new(),
-                    upstream_model: upstream.get_untracked(),
-                    priority: 0,
-                    weight: 1,
-                    input_cost: 0,
-                    output_cost: 0,
-                    enabled: true,
-                }).into_iter().collect(),
+                deployments: (!provider_id.is_empty())
+                    .then(|| LlmDeployment {
+                        id: String::new(),
+                        provider_id,
+                        provider_name: String::new(),
+                        upstream_model: upstream.get_untracked(),
+                        priority: 0,
+                        weight: 1,
+                        input_cost: 0,
+                        output_cost: 0,
+                        enabled: true,
+                    })
+                    .into_iter()
+                    .collect(),
                 ..LlmModelForSave::default()
             },
         });
     };
-    let text = |v: RwSignal<String>, id: &'static str, label: &'static str| view! {
-        <label>{label}<input type="text" data-testid=id prop:value=move || v.get() on:input=move |e| v.set(event_target_value(&e)) /></label>
+    let text = |v: RwSignal<String>, id: &'static str, label: &'static str| {
+        view! {
+            <label>{label}<input type="text" data-testid=id prop:value=move || v.get() on:input=move |e| v.set(event_target_value(&e)) /></label>
+        }
     };
     view! {
         <form class="form inline-form" on:submit=submit data-testid="model-form">

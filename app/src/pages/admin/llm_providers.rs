@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use ops_types::{LlmProvider, LlmProviderForSave, LlmProviderTest, PROVIDER_KINDS};
 
 use crate::components::alert::ErrorBox;
-use crate::server::gateway::{ProbeLlmProvider, RemoveLlmProvider, SaveLlmProvider, list_llm_providers};
+use crate::server::gateway::{
+    ProbeLlmProvider, RemoveLlmProvider, SaveLlmProvider, list_llm_providers,
+};
 
 #[component]
 pub fn ProvidersCard(changed: RwSignal<u32>) -> impl IntoView {
@@ -16,7 +18,8 @@ pub fn ProvidersCard(changed: RwSignal<u32>) -> impl IntoView {
         |_| list_llm_providers(),
     );
     Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(_))) {
+        if matches!(save.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(_)))
+        {
             changed.update(|n| *n += 1);
         }
     });
@@ -54,7 +57,10 @@ fn Table(providers: Vec<LlmProvider>, remove: ServerAction<RemoveLlmProvider>) -
 fn Row(p: LlmProvider, remove: ServerAction<RemoveLlmProvider>) -> impl IntoView {
     let probe = ServerAction::<ProbeLlmProvider>::new();
     let (id, id2) = (p.id.clone(), p.id.clone());
-    let kind = PROVIDER_KINDS.iter().find(|k| k.0 == p.kind).map_or(p.kind.clone(), |k| k.1.to_string());
+    let kind = PROVIDER_KINDS
+        .iter()
+        .find(|k| k.0 == p.kind)
+        .map_or(p.kind.clone(), |k| k.1.to_string());
     view! {
         <tr data-testid="provider-row">
             <td>{p.name.clone()}{(!p.enabled).then(|| view! { <span class="badge">"off"</span> })}</td>

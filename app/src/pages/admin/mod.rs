@@ -1,5 +1,6 @@
 //! Administration pages.
 
+pub mod ai_usage;
 pub mod audit;
 pub mod billing_details;
 pub mod codes;

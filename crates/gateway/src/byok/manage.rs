@@ -122,14 +122,12 @@ fn check_policy(policy: &str) -> Result<(), ApiError> {
 }
 
 async fn audit(
-    gw: &Gateway,
     tx: &mut ops_db::Tx,
     ctx: &AuthCtx,
     action: &str,
     owner: &Owner,
     detail: &str,
 ) -> Result<(), ApiError> {
-    let _ = gw;
     record_audit(
         tx,
         AuditRecord {
@@ -198,7 +196,7 @@ pub async fn save(
     .await
     .map_err(internal)?;
     let detail = format!("provider={} policy={policy}", input.provider);
-    audit(gw, &mut tx, ctx, "byok.save", &owner, &detail).await?;
+    audit(&mut tx, ctx, "byok.save", &owner, &detail).await?;
     tx.commit().await.map_err(internal)?;
     gw.byok.forget(&owner);
     find(gw, ctx, org_id, &input.provider).await
@@ -253,34 +251,17 @@ pub async fn set_policy(
 ) -> Result<ByokKey, ApiError> {
     let owner = owner(gw, ctx, org_id, true).await?;
     check_policy(policy)?;
-    let mut tx = gw.db.begin().await.map_err(internal)?;
-    let n = sqlx::query("UPDATE byok_keys SET policy = $4, updated_at = $5 WHERE owner_kind = $1 AND owner_id = $2 AND provider = $3")
-        .bind(owner.0.as_str())
-        .bind(&owner.1)
-        .bind(provider)
-        .bind(policy)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?
-        .rows_affected();
-    if n == 0 {
-        return Err(ApiError::new(
-            ErrorCode::NotFound,
-            "no key stored for this provider",
-        ));
-    }
-    audit(
+    let sql = "UPDATE byok_keys SET policy = $4, updated_at = $5 WHERE owner_kind = $1 AND owner_id = $2 AND provider = $3";
+    let detail = format!("provider={provider} policy={policy}");
+    change(
         gw,
-        &mut tx,
         ctx,
-        "byok.policy",
         &owner,
-        &format!("provider={provider} policy={policy}"),
+        (provider, Some(policy)),
+        sql,
+        ("byok.policy", &detail),
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
-    gw.byok.forget(&owner);
     find(gw, ctx, org_id, provider).await
 }
 
@@ -292,34 +273,47 @@ pub async fn delete(
     provider: &str,
 ) -> Result<(), ApiError> {
     let owner = owner(gw, ctx, org_id, true).await?;
-    let mut tx = gw.db.begin().await.map_err(internal)?;
-    let n = sqlx::query(
-        "DELETE FROM byok_keys WHERE owner_kind = $1 AND owner_id = $2 AND provider = $3",
+    let sql = "DELETE FROM byok_keys WHERE owner_kind = $1 AND owner_id = $2 AND provider = $3";
+    let detail = format!("provider={provider}");
+    change(
+        gw,
+        ctx,
+        &owner,
+        (provider, None),
+        sql,
+        ("byok.delete", &detail),
     )
-    .bind(owner.0.as_str())
-    .bind(&owner.1)
-    .bind(provider)
-    .execute(&mut *tx)
     .await
-    .map_err(internal)?
-    .rows_affected();
+}
+
+/// Runs `sql` on the owner's key for `provider` (`$1`–`$3`: owner kind, owner, provider; with a
+/// policy, `$4` and `$5`: the policy and now), audited; 404 when there is no such key.
+async fn change(
+    gw: &Gateway,
+    ctx: &AuthCtx,
+    owner: &Owner,
+    (provider, policy): (&str, Option<&str>),
+    sql: &str,
+    (action, detail): (&str, &str),
+) -> Result<(), ApiError> {
+    let mut tx = gw.db.begin().await.map_err(internal)?;
+    let mut q = sqlx::query(sql)
+        .bind(owner.0.as_str())
+        .bind(&owner.1)
+        .bind(provider);
+    if let Some(p) = policy {
+        q = q.bind(p).bind(now_ms());
+    }
+    let n = q.execute(&mut *tx).await.map_err(internal)?.rows_affected();
     if n == 0 {
         return Err(ApiError::new(
             ErrorCode::NotFound,
             "no key stored for this provider",
         ));
     }
-    audit(
-        gw,
-        &mut tx,
-        ctx,
-        "byok.delete",
-        &owner,
-        &format!("provider={provider}"),
-    )
-    .await?;
+    audit(&mut tx, ctx, action, owner, detail).await?;
     tx.commit().await.map_err(internal)?;
-    gw.byok.forget(&owner);
+    gw.byok.forget(owner);
     Ok(())
 }
 
