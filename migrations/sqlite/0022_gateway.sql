@@ -129,3 +129,6 @@ CREATE TABLE byok_keys (
     updated_at BIGINT NOT NULL,
     UNIQUE (owner_kind, owner_id, provider)
 );
+
+-- What a plan pays for AI requests, as a percentage of the models' list prices (NULL: 100).
+ALTER TABLE plans ADD COLUMN llm_price_percent BIGINT;

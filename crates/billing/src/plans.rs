@@ -13,7 +13,7 @@ pub const FREE: &str = "free";
 
 const COLUMNS: &str = "code, name, description, position, currency, price_monthly, price_yearly, \
     trial_days, included_credits, request_limit, rate_limit_rpm, overage, services, features, \
-    model_groups, public, \
+    model_groups, public, llm_price_percent, \
     (SELECT COUNT(*) FROM subscriptions s WHERE s.plan_code = plans.code) AS subscribers";
 
 fn list_of(r: &AnyRow, col: &str) -> Result<Vec<String>, sqlx::Error> {
@@ -39,6 +39,7 @@ fn plan_of(r: &AnyRow) -> Result<Plan, sqlx::Error> {
         services: list_of(r, "services")?,
         features: list_of(r, "features")?,
         model_groups: list_of(r, "model_groups")?,
+        llm_price_percent: r.try_get("llm_price_percent")?,
         public: r.try_get::<i64, _>("public")? != 0,
         subscribers: r.try_get("subscribers")?,
     })
@@ -194,6 +195,14 @@ fn validate(p: &Plan) -> Result<Plan, BillingError> {
             &format!("unknown service `{s}`; known: {}", known.join(", ")),
         ));
     }
+    if p.llm_price_percent
+        .is_some_and(|v| !(1..=1000).contains(&v))
+    {
+        return Err(bad(
+            "llm_price_percent",
+            "from 1 to 1000 (% of the list prices), or none",
+        ));
+    }
     Ok(Plan {
         code: p.code.clone(),
         name: name.to_string(),
@@ -283,6 +292,11 @@ fn changes(old: &Plan, new: &Plan) -> String {
     );
     diff("public", old.public.to_string(), new.public.to_string());
     diff(
+        "llm_price_percent",
+        format!("{:?}", old.llm_price_percent),
+        format!("{:?}", new.llm_price_percent),
+    );
+    diff(
         "position",
         old.position.to_string(),
         new.position.to_string(),
@@ -304,13 +318,13 @@ async fn write(conn: &mut AnyConnection, p: &Plan, insert: bool) -> Result<(), B
     let sql = if insert {
         "INSERT INTO plans (code, name, description, position, currency, price_monthly, price_yearly, \
          trial_days, included_credits, request_limit, rate_limit_rpm, overage, services, features, \
-         model_groups, public, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)"
+         model_groups, public, created_at, updated_at, llm_price_percent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)"
     } else {
         "UPDATE plans SET name = $2, description = $3, position = $4, currency = $5, \
          price_monthly = $6, price_yearly = $7, trial_days = $8, included_credits = $9, \
          request_limit = $10, rate_limit_rpm = $11, overage = $12, services = $13, features = $14, \
-         model_groups = $15, public = $16, updated_at = $17 WHERE code = $1"
+         model_groups = $15, public = $16, updated_at = $17, llm_price_percent = $18 WHERE code = $1"
     };
     sqlx::query(sql)
         .bind(&p.code)
@@ -330,6 +344,7 @@ async fn write(conn: &mut AnyConnection, p: &Plan, insert: bool) -> Result<(), B
         .bind(json(&p.model_groups))
         .bind(i64::from(p.public))
         .bind(now_ms())
+        .bind(p.llm_price_percent)
         .execute(&mut *conn)
         .await?;
     Ok(())

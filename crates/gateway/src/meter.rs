@@ -62,6 +62,8 @@ pub struct Ticket {
     pub amount: i64,
     pub period_start: i64,
     pub overage: ops_types::Overage,
+    /// The plan's AI price, % of the models' list prices.
+    pub price_percent: i64,
 }
 
 /// What a request asks of its account.
@@ -72,7 +74,10 @@ pub struct Ask<'a> {
     pub service: &'a str,
     pub group: &'a str,
     pub model: &'a str,
+    /// The worst case at the models' list prices.
     pub estimate: i64,
+    /// Served only by the caller's own keys: only this share of the list price is charged.
+    pub fee_percent: Option<i64>,
 }
 
 #[derive(Default)]
@@ -159,21 +164,29 @@ impl Meter {
         Ok(())
     }
 
-    /// Checks the plan and reserves `ask.estimate`; the ticket must be settled or released.
+    /// Checks the plan and the key's limits, and reserves the worst case at the plan's price;
+    /// the ticket must be settled.
     pub async fn admit(
         &self,
         db: &Db,
         owner: &Owner,
         ask: &Ask<'_>,
     ) -> Result<Ticket, GatewayError> {
-        self.keys
-            .admit(db, ask.key, ask.estimate, ask.tokens)
-            .await?;
-        let admitted = self.admit_account(db, owner, ask).await;
-        if admitted.is_err() {
-            self.keys.release(&ask.key.id, ask.estimate);
+        let ticket = self.admit_account(db, owner, ask).await?;
+        if let Err(e) = self
+            .keys
+            .admit(db, ask.key, ticket.amount, ask.tokens)
+            .await
+        {
+            let mut accounts = self.lock_accounts();
+            if let Some(a) = accounts.get_mut(owner) {
+                a.reserved -= ticket.amount;
+                a.in_flight -= 1;
+                a.minute.1 -= 1;
+            }
+            return Err(e);
         }
-        admitted
+        Ok(ticket)
     }
 
     async fn admit_account(
@@ -247,11 +260,16 @@ impl Meter {
                 Some(MINUTE_MS - now % MINUTE_MS),
             ));
         }
+        let percent = match ask.fee_percent {
+            Some(f) => f,
+            None => p.llm_price_percent.unwrap_or(100),
+        };
+        let estimate = (ask.estimate.saturating_mul(percent.max(0)) + 99) / 100;
         let available = a.available();
-        if available < ask.estimate {
+        if available < estimate {
             let message = format!(
                 "not enough credits for this request: up to {} may be charged, {} available{}",
-                format_amount(ask.estimate, "USD"),
+                format_amount(estimate, "USD"),
                 format_amount(available.max(0), "USD"),
                 if p.overage == ops_types::Overage::Block {
                     format!(
@@ -265,15 +283,16 @@ impl Meter {
             );
             return Err(refused(402, ErrorCode::InsufficientCredits, message, None));
         }
-        a.reserved += ask.estimate;
+        a.reserved += estimate;
         a.in_flight += 1;
         a.minute.1 += 1;
         Ok(Ticket {
             owner: owner.clone(),
             key_row: ask.key.id.clone(),
-            amount: ask.estimate,
+            amount: estimate,
             period_start: s.period_start,
             overage: p.overage,
+            price_percent: p.llm_price_percent.unwrap_or(100),
         })
     }
 

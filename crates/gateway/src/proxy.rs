@@ -133,29 +133,27 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
     };
     let fee = gw.settings().byok_fee_percent;
     let (input_max, output_max) = request::estimate(&parsed, &model, endpoint);
-    let mut reserve = price(input_max, model.input_price) + price(output_max, model.output_price);
+    let list = price(input_max, model.input_price) + price(output_max, model.output_price);
     // Served only by the caller's own keys: only the fee can be charged.
     let only_own = !model.deployments.is_empty()
         && model.deployments.iter().all(|d| {
             crate::byok::Byok::for_provider(&own, &d.provider)
                 .is_some_and(|k| k.policy == crate::byok::Policy::Always)
         });
-    if only_own {
-        reserve = ceil_div(reserve.saturating_mul(fee), 100);
-    }
     let ask = Ask {
         key: &caller.key,
         tokens: input_max + output_max,
         service: endpoint.service(),
         group: &model.group,
         model: &model.name,
-        estimate: reserve,
+        estimate: list,
+        fee_percent: only_own.then_some(fee),
     };
     let ticket = match gw.meter.admit(&gw.db, &caller.owner, &ask).await {
         Ok(t) => t,
         Err(e) => return refuse(log, e, gw),
     };
-    log.reserved = reserve;
+    log.reserved = ticket.amount;
     let mut attempts = Vec::new();
     let served = send::send(
         gw,
@@ -311,7 +309,7 @@ async fn whole(
         &mut log,
         model,
         (input, output),
-        ticket.amount,
+        ticket,
         counted,
         fee_percent,
     );

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use crate::GatewayError;
 use crate::catalogue::Model;
 use crate::log::Row;
+use crate::meter::Ticket;
 use crate::upstream::Endpoint;
 
 /// Bodies larger than this are refused with 413.
@@ -128,20 +129,23 @@ fn per_million(micros: i64) -> String {
 }
 
 /// Fills in what a served request used and is charged, with the price formula and its
-/// numbers for the request log. `fee_percent`: served by the caller's own key, which is charged
-/// only this share of the list price. Never more than `reserved` is charged.
+/// numbers for the request log: the models' list price, times the plan's AI price when it is
+/// not 100 %; or, when the caller's own key served it (`fee_percent`), only that share of the
+/// list price. Never more than the reservation is charged.
 pub fn bill(
     log: &mut Row,
     model: &Model,
     (input, output): (i64, i64),
-    reserved: i64,
+    ticket: &Ticket,
     counted: bool,
     fee_percent: Option<i64>,
 ) {
+    let reserved = ticket.amount;
     let list = price(input, model.input_price) + price(output, model.output_price);
+    let share = |pct: i64| ceil_div(list.saturating_mul(pct.max(0)), 100);
     let due = match fee_percent {
-        Some(f) => ceil_div(list.saturating_mul(f.clamp(0, 100)), 100),
-        None => list,
+        Some(f) => share(f.clamp(0, 100)),
+        None => share(ticket.price_percent),
     };
     let cost = due.min(reserved);
     let mut s = format!(
@@ -150,11 +154,17 @@ pub fn bill(
         per_million(model.output_price),
         ops_types::format_amount(list, "USD"),
     );
-    if let Some(f) = fee_percent {
-        s.push_str(&format!(
+    match fee_percent {
+        Some(f) => s.push_str(&format!(
             "; served by your own key: charged the platform fee of {f}% = {}",
             ops_types::format_amount(due, "USD")
-        ));
+        )),
+        None if ticket.price_percent != 100 => s.push_str(&format!(
+            " × {}% (your plan's AI price) = {}",
+            ticket.price_percent,
+            ops_types::format_amount(due, "USD")
+        )),
+        None => {}
     }
     s.push_str(&format!(
         " (reserved {})",

@@ -253,7 +253,7 @@ impl Metered {
             &mut log,
             &f.model,
             (input, output),
-            f.ticket.amount,
+            &f.ticket,
             counted,
             f.fee_percent,
         );

@@ -114,6 +114,9 @@ pub struct Plan {
     pub features: Vec<String>,
     /// Model groups the gateway lets this plan use.
     pub model_groups: Vec<String>,
+    /// AI requests on this plan cost this percentage of the models' list prices (none: 100).
+    #[serde(default)]
+    pub llm_price_percent: Option<i64>,
     /// Offered in the catalogue; a hidden plan keeps its subscribers.
     pub public: bool,
     /// Subscriptions on this plan now (the editor shows it; 0 in the public catalogue).

@@ -494,3 +494,40 @@ async fn a_client_leaving_mid_stream_is_billed_for_what_was_generated() {
         assert!(explain.contains("ended early"), "{explain}");
     }
 }
+
+#[tokio::test]
+async fn a_plans_ai_price_scales_what_requests_are_charged() {
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let (app, admin, _, key) = gateway_app(backend, &stub).await;
+        let mut plan: Value = app
+            .get_json(&admin, "/api/v1/subscriptions/plans/free")
+            .await;
+        plan["llm_price_percent"] = json!(0);
+        let res = app
+            .put_json(&admin, "/api/v1/subscriptions/plans/free", &plan)
+            .await;
+        assert_eq!(
+            crate::helpers::error_of(res).await["field"],
+            "llm_price_percent"
+        );
+        plan["llm_price_percent"] = json!(150);
+        let res = app
+            .put_json(&admin, "/api/v1/subscriptions/plans/free", &plan)
+            .await;
+        assert_eq!(res.status(), 200);
+
+        // 20 micro-dollars at list price, × 150 %.
+        let res = call(&app, "/v1/chat/completions", &key, &chat("m-basic", false)).await;
+        assert_eq!(res.headers()["x-ops-cost"], "30");
+        logged(&app, 1).await;
+        let explain: String = sqlx::query_scalar("SELECT explain FROM llm_requests")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert!(
+            explain.contains("× 150% (your plan's AI price) = $0.00003"),
+            "{explain}"
+        );
+    }
+}

@@ -153,6 +153,11 @@ fn PlanForm(
     let overage = text(plan.overage.as_str().to_string());
     let features = text(plan.features.join(", "));
     let groups = text(plan.model_groups.join(", "));
+    let llm_percent = text(
+        plan.llm_price_percent
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    );
     let position = text(plan.position.to_string());
     let public = RwSignal::new(plan.public);
     let services = RwSignal::new(plan.services.clone());
@@ -190,6 +195,8 @@ fn PlanForm(
                 services: services.get_untracked(),
                 features: list(&features.get_untracked()),
                 model_groups: list(&groups.get_untracked()),
+                llm_price_percent: optional(&llm_percent.get_untracked())
+                    .map_err(|e| format!("AI price: {e}"))?,
                 public: public.get_untracked(),
                 ..base.clone()
             })
@@ -254,6 +261,7 @@ fn PlanForm(
                 </fieldset>
                 <div class="form inline">
                     <TextField label="Model groups" testid="plan-groups" value=groups hint="comma-separated" />
+                    <TextField label="AI price, % of list" testid="plan-llm-percent" value=llm_percent hint="blank: the models' list prices" />
                     <TextField label="Features" testid="plan-features" value=features hint="comma-separated" />
                 </div>
                 <label class="check">
