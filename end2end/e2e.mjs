@@ -943,8 +943,17 @@ try {
 
     // A request through the gateway with a platform API key is served by my own key, and the
     // console's request log explains its charge.
-    const created = await page.request.post(server.base + '/api/v1/api-keys', { data: { name: 'e2e' }, headers: { origin: server.base } });
+    const created = await page.request.post(server.base + '/api/v1/api-keys', { data: { name: 'gateway-e2e' }, headers: { origin: server.base } });
     const secret = (await created.json()).secret;
+    await navTo(page, 'API keys');
+    const keyRow = page.locator('[data-testid=key-table] tr', { hasText: 'gateway-e2e' });
+    await keyRow.getByTestId('limit-key').click();
+    await page.fill('[data-testid=limit-budget]', '5');
+    await page.selectOption('[data-testid=limit-period]', 'day');
+    await page.fill('[data-testid=limit-rpm]', '100');
+    await page.click('[data-testid=limits-save]');
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=key-limits-summary]')]
+      .some(td => td.textContent.includes('of $5.00 a day') && td.textContent.includes('100/min')));
     const res = await fetch(server.base + '/v1/chat/completions', { method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-e2e', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }) });

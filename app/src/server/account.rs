@@ -131,3 +131,15 @@ pub async fn get_inbox() -> Result<ops_types::Inbox, ApiError> {
 pub async fn mark_read(id: Option<String>) -> Result<(), ApiError> {
     Ok(ops_auth::notify::mark_read(&state()?.db, &ctx()?, id.as_deref()).await?)
 }
+
+/// Sets what one of your keys may do through the AI gateway.
+#[server(prefix = "/api/ui", endpoint = "save_key_limits", input = Json)]
+pub async fn save_key_limits(
+    id: String,
+    input: ops_types::ApiKeyLimits,
+) -> Result<ApiKeyView, ApiError> {
+    let (ctx, state) = (ctx()?, state()?);
+    let view = ops_auth::key_limits::set(&state.db, &ctx, &id, &input).await?;
+    state.gateway.keys.clear();
+    Ok(view)
+}

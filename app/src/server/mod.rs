@@ -167,6 +167,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/save_gateway_settings", Some("gateway_manage")),
     ("/api/ui/llm_usage_report", Some("account_read")),
     ("/api/ui/llm_request_log", Some("account_read")),
+    ("/api/ui/save_key_limits", Some("account_write")),
     ("/api/ui/list_own_keys", Some("account_read")),
     ("/api/ui/save_own_key", Some("account_write")),
     ("/api/ui/probe_own_key", Some("account_read")),

@@ -233,6 +233,9 @@ fn server_fn_body(path: &str) -> (&'static str, &'static str) {
         }
         "/api/ui/llm_usage_report" => r#"{"query":{},"by":"model"}"#,
         "/api/ui/llm_request_log" => r#"{"query":{}}"#,
+        "/api/ui/save_key_limits" => {
+            r#"{"id":"00000000-0000-7000-8000-000000000000","input":{"rpm_limit":5}}"#
+        }
         "/api/ui/save_own_key" => r#"{"org_id":null,"input":{"provider":"acme","api_key":"x"}}"#,
         "/api/ui/checkout_plan" => r#"{"input":{"plan":"free"}}"#,
         "/api/ui/save_auto_topup" => {

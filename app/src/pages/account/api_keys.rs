@@ -9,7 +9,10 @@ use crate::browser::{confirm, copy_to_clipboard};
 use crate::components::alert::ErrorBox;
 use crate::components::format::{datetime, opt_datetime};
 use crate::components::shell::CurrentUser;
-use crate::server::account::{CreateApiKey, RevokeApiKey, RotateApiKey, list_api_keys};
+use crate::pages::account::key_limits::{LimitsCard, summary};
+use crate::server::account::{
+    CreateApiKey, RevokeApiKey, RotateApiKey, SaveKeyLimits, list_api_keys,
+};
 use crate::server::org::my_orgs;
 
 #[component]
@@ -18,12 +21,15 @@ pub fn ApiKeysPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let rotate = ServerAction::<RotateApiKey>::new();
     let rotating = RwSignal::new(None::<(String, String)>);
+    let limits = ServerAction::<SaveKeyLimits>::new();
+    let limiting = RwSignal::new(None::<ops_types::ApiKeyView>);
     let keys = Resource::new(
         move || {
             (
                 create.version().get(),
                 revoke.version().get(),
                 rotate.version().get(),
+                limits.version().get(),
             )
         },
         |_| list_api_keys(),
@@ -98,6 +104,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         {move || created.get().map(|k| view! { <SecretDialog created=k on_close=move || created.set(None) /> })}
         {move || revoke_error().map(|e| view! { <ErrorBox error=e /> })}
         {move || rotating.get().map(|(id, name)| view! { <RotateCard id=id name=name rotate=rotate on_cancel=move || rotating.set(None) /> })}
+        {move || limiting.get().map(|k| view! { <LimitsCard key=k save=limits on_close=move || limiting.set(None) /> })}
         <section class="card">
             <Transition fallback=|| view! { <p>"Loading keys…"</p> }>
                 {move || Suspend::new(async move {
@@ -107,13 +114,15 @@ pub fn ApiKeysPage() -> impl IntoView {
                         }.into_any(),
                         Ok(list) => view! {
                             <table class="table" data-testid="key-table">
-                                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Organisation"</th><th>"Created"</th><th>"Last used"</th><th>"Expires"</th><th></th></tr></thead>
+                                <thead><tr><th>"Name"</th><th>"Key"</th><th>"Organisation"</th><th>"Created"</th><th>"Last used"</th><th>"Expires"</th><th>"AI limits"</th><th></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|k| {
                                         let id = k.id.clone();
                                         let name = k.name.clone();
                                         let pick = (k.id.clone(), k.name.clone());
                                         let active = k.status == "active";
+                                        let limited = summary(&k);
+                                        let edit = k.clone();
                                         view! {
                                             <tr data-status=k.status.clone()>
                                                 <td>{k.name}</td>
@@ -125,7 +134,12 @@ pub fn ApiKeysPage() -> impl IntoView {
                                                     {k.expires_at.map(datetime).unwrap_or_else(|| "never".into())}
                                                     {(!active).then(|| view! { " " <span class="badge danger">{k.status.clone()}</span> })}
                                                 </td>
+                                                <td data-testid="key-limits-summary">{limited}</td>
                                                 <td class="actions">
+                                                    {(can_write && active).then(|| view! {
+                                                        <button class="button small" data-testid="limit-key"
+                                                            on:click=move |_| limiting.set(Some(edit.clone()))>"Limits"</button>
+                                                    })}
                                                     {(can_write && active).then(|| view! {
                                                         <button class="button small" data-testid="rotate-key"
                                                             on:click=move |_| rotating.set(Some(pick.clone()))>"Rotate"</button>

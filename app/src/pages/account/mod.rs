@@ -5,6 +5,7 @@ mod avatar;
 pub mod credits;
 pub mod inbox;
 pub mod invoices;
+mod key_limits;
 mod linked;
 mod mfa;
 pub mod notifications;
