@@ -101,11 +101,10 @@ async function startIdp(appBase) {
   return { issuer, close: () => srv.close() };
 }
 
-// The Stripe test server (PyPI localstripe with Checkout and the portal added): its fake
-// Stripe.js draws the card field, its hosted page takes Checkout payments.
-async function startStripeFake() {
+// A test peer written in Python (peers/NAME.py PORT), started on a free port.
+async function startPeer(script, what) {
   const port = await freePort();
-  const child = spawn('python3', [new URL('./peers/stripe_fake.py', import.meta.url).pathname, String(port)], { stdio: 'ignore' });
+  const child = spawn('python3', [new URL(`./peers/${script}`, import.meta.url).pathname, String(port)], { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     const up = await new Promise(resolve => {
       const c = new Socket().connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
@@ -114,23 +113,15 @@ async function startStripeFake() {
     if (up) return { child, base: `http://127.0.0.1:${port}` };
     await new Promise(r => setTimeout(r, 50));
   }
-  throw new Error('the Stripe test server did not start (pip install localstripe)');
+  throw new Error(`${what} did not start`);
 }
 
-// An OpenAI-compatible upstream for the AI gateway pages (peers/llm_fake.py, stdlib only).
-async function startLlmFake() {
-  const port = await freePort();
-  const child = spawn('python3', [new URL('./peers/llm_fake.py', import.meta.url).pathname, String(port)], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise(resolve => {
-      const c = new Socket().connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (up) return { child, base: `http://127.0.0.1:${port}` };
-    await new Promise(r => setTimeout(r, 50));
-  }
-  throw new Error('the LLM test upstream did not start');
-}
+// The Stripe test server (PyPI localstripe with Checkout and the portal added): its fake
+// Stripe.js draws the card field, its hosted page takes Checkout payments.
+const startStripeFake = () => startPeer('stripe_fake.py', 'the Stripe test server (pip install localstripe)');
+
+// An OpenAI-compatible upstream for the AI gateway pages (stdlib only).
+const startLlmFake = () => startPeer('llm_fake.py', 'the LLM test upstream');
 
 // A real SMTP sink (PyPI aiosmtpd, Maildir handler) for the password-reset test.
 async function startSmtpSink() {

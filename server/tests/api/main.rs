@@ -16,6 +16,7 @@ mod gateway;
 mod gateway_anthropic;
 mod gateway_byok;
 mod gateway_crash;
+mod gateway_limits;
 mod gateway_usage;
 mod helpers;
 mod idp;
