@@ -46,17 +46,20 @@ pub async fn create_api_key(
 
 #[server(prefix = "/api/ui", endpoint = "rotate_api_key")]
 pub async fn rotate_api_key(id: String, grace_minutes: i64) -> Result<ApiKeyCreated, ApiError> {
-    let ctx = ctx()?;
+    let (ctx, state) = (ctx()?, state()?);
     let input = ops_types::ApiKeyRotate { grace_minutes };
-    Ok(ops_auth::api_keys::rotate(&state()?.db, &ctx, &id, input).await?)
+    let created = ops_auth::api_keys::rotate(&state.db, &ctx, &id, input).await?;
+    // The gateway caches keys for a few seconds: forget them here at once.
+    state.gateway.keys.clear();
+    Ok(created)
 }
 
 #[server(prefix = "/api/ui", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: String) -> Result<(), ApiError> {
-    let ctx = ctx()?;
-    ops_auth::api_keys::revoke(&state()?.db, &ctx, &id)
-        .await
-        .map_err(ApiError::from)
+    let (ctx, state) = (ctx()?, state()?);
+    ops_auth::api_keys::revoke(&state.db, &ctx, &id).await?;
+    state.gateway.keys.clear();
+    Ok(())
 }
 
 #[server(prefix = "/api/ui", endpoint = "list_sessions")]

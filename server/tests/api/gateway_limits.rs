@@ -201,3 +201,28 @@ async fn a_plans_ai_price_scales_what_requests_are_charged() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_revoked_key_stops_working_at_once() {
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let (app, _, me, key) = gateway_app(backend, &stub).await;
+        assert_eq!(
+            call(&app, "/v1/chat/completions", &key, &chat("m-basic", false))
+                .await
+                .status(),
+            200
+        );
+        let keys: Vec<Value> = app.get_json(&me, "/api/v1/api-keys").await;
+        let id = keys[0]["id"].as_str().unwrap();
+        assert_eq!(
+            app.delete(&me, &format!("/api/v1/api-keys/{id}"))
+                .await
+                .status(),
+            204
+        );
+        // Within the gateway's key cache time: the revocation still applies at once.
+        let res = call(&app, "/v1/chat/completions", &key, &chat("m-basic", false)).await;
+        assert_eq!(res.status(), 401);
+    }
+}

@@ -43,6 +43,8 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<StatusCode, HttpError> {
     api_keys::revoke(&state.db, &ctx, &id).await?;
+    // The gateway caches keys for a few seconds: forget them here at once.
+    state.gateway.keys.clear();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -58,10 +60,9 @@ pub async fn rotate(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ApiKeyRotate>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>), HttpError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(api_keys::rotate(&state.db, &ctx, &id, input).await?),
-    ))
+    let created = api_keys::rotate(&state.db, &ctx, &id, input).await?;
+    state.gateway.keys.clear();
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Set what one of your keys may do through the AI gateway: models, a budget per day, week or
