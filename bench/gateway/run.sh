@@ -342,11 +342,17 @@ measure() { # ROUND TARGET
   # (b) throughput: many connections; CPU of the target's processes over the phase; RSS sampled
   "${helper[@]}" sample "${t_pid[$t]}" "$duration" >"$f-peak" &
   local sampler=$!
+  local perf_pid=""
+  if [ -n "${BENCH_PERF:-}" ] && [ "$t" = ops-center ]; then  # a CPU profile of this phase
+    perf record -q -F 999 ${BENCH_PERF_ARGS:-} -o "$BENCH_PERF" -p "${t_pid[$t]}" -- sleep "$duration" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   c0=$("${helper[@]}" cpu "${t_pid[$t]}")
   BENCH_BODY_FILE=$body BENCH_AUTH=${t_auth[$t]} wrk -t"$threads" -c"$connections" -d"${duration}s" \
     --timeout 30s -s "$here/wrk.lua" "$url" >"$f-tput" 2>&1
   c1=$("${helper[@]}" cpu "${t_pid[$t]}")
   wait "$sampler"
+  [ -z "$perf_pid" ] || wait "$perf_pid" || log "perf record failed"
   grep -q '^BENCH ' "$f-tput" || die "wrk gave no result for $t: $(tail -3 "$f-tput")"
   req=$(kv requests "$f-tput"); dur=$(kv duration_us "$f-tput")
   errs=$(grep '^BENCH ' "$f-tput" | grep -o 'err_[a-z]*=[0-9]*' | awk -F= '{s += $2} END {print s + 0}')

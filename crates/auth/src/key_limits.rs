@@ -97,13 +97,23 @@ pub(crate) async fn store(
 
 /// What key `key_id` spent through the gateway in the window `(start, end)` (daily rollups).
 pub async fn spent(db: &Db, key_id: &str, window: (i64, i64)) -> Result<i64, AuthError> {
+    let mut conn = db.pool().acquire().await?;
+    spent_in(&mut conn, key_id, window).await
+}
+
+/// [`spent`], read in the caller's transaction.
+pub async fn spent_in(
+    conn: &mut ops_db::AnyConnection,
+    key_id: &str,
+    window: (i64, i64),
+) -> Result<i64, AuthError> {
     let n: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(cost), 0) AS BIGINT) FROM llm_daily WHERE key_id = $1 AND day >= $2 AND day < $3",
     )
     .bind(key_id)
     .bind(ops_types::date_of_ms(window.0))
     .bind(ops_types::date_of_ms(window.1))
-    .fetch_one(db.pool())
+    .fetch_one(&mut *conn)
     .await?;
     Ok(n)
 }

@@ -51,6 +51,15 @@ fn spendable(overage: Overage, (paid, granted): (i64, i64)) -> i64 {
     }
 }
 
+/// What the owner's requests may spend now, read in the caller's transaction.
+pub async fn spendable_in(
+    conn: &mut AnyConnection,
+    owner: (OwnerKind, &str),
+    overage: Overage,
+) -> Result<i64, BillingError> {
+    Ok(spendable(overage, balances(conn, owner.0, owner.1).await?))
+}
+
 /// The owner's standing now (their subscription is made if missing).
 pub async fn standing(db: &Db, kind: OwnerKind, owner: &str) -> Result<Standing, BillingError> {
     let s: Sub = subscription::of_owner(db, kind, owner).await?;

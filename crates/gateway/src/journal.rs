@@ -105,7 +105,9 @@ pub async fn open(db: &Db, dir: &Path) -> Result<(Journal, usize), GatewayError>
         }
     }
     if !missing.is_empty() {
-        crate::log::write(db, &missing).await?;
+        // The holds these rows were admitted against belonged to the run that stopped (they
+        // expire): none of this run's holds are lowered.
+        crate::log::write(db, "replay", &missing).await?;
         tracing::warn!(
             rows = missing.len(),
             "gateway: recovered settled requests from the journal"

@@ -13,6 +13,7 @@ pub mod budget;
 pub mod byok;
 pub mod catalogue;
 mod error;
+pub mod holds;
 pub mod journal;
 pub mod keys;
 pub mod log;

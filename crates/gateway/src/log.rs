@@ -9,6 +9,7 @@ use ops_db::Db;
 use ops_types::{Overage, OwnerKind};
 
 use crate::GatewayError;
+use crate::holds;
 use crate::meter::Owner;
 
 /// One request as logged.
@@ -45,6 +46,9 @@ pub struct Row {
     /// Set when settled: the plan's overage rule and period at admission.
     pub overage: Overage,
     pub period_start: i64,
+    /// The start of the key's budget period at admission (0: the key has no budget).
+    #[serde(default)]
+    pub key_window: i64,
 }
 
 /// Per account, what a written batch did.
@@ -186,9 +190,23 @@ async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), G
     Ok(())
 }
 
+/// What a batch's rows cost per key budget period (the keys' holds).
+pub fn key_costs(rows: &[&Row]) -> HashMap<String, i64> {
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for r in rows.iter().filter(|r| r.key_window > 0 && r.cost > 0) {
+        *out.entry(holds::key_scope(&r.key_row, r.key_window))
+            .or_default() += r.cost;
+    }
+    out
+}
+
 /// Writes a batch. Rows already in the log are skipped and a batch's charge is keyed by its
 /// first row, so writing the same batch twice charges once.
-pub async fn write(db: &Db, rows: &[Row]) -> Result<HashMap<Owner, Written>, GatewayError> {
+pub async fn write(
+    db: &Db,
+    replica: &str,
+    rows: &[Row],
+) -> Result<HashMap<Owner, Written>, GatewayError> {
     let mut tx = db.begin().await?;
     let fresh: Vec<&Row> = rows.iter().collect();
     let mut by_owner: HashMap<Owner, Vec<&Row>> = HashMap::new();
@@ -232,6 +250,8 @@ pub async fn write(db: &Db, rows: &[Row]) -> Result<HashMap<Owner, Written>, Gat
             (counted.len() as i64, quantity, charged.amount),
         )
         .await?;
+        // What was settled leaves this replica's hold as it is charged.
+        holds::add(&mut tx, replica, &holds::account_scope(owner), -cost).await?;
         entries.insert(owner.clone(), (charged.entry, charged.amount));
         out.insert(
             owner.clone(),
@@ -241,6 +261,9 @@ pub async fn write(db: &Db, rows: &[Row]) -> Result<HashMap<Owner, Written>, Gat
                 spendable: charged.spendable,
             },
         );
+    }
+    for (scope, cost) in key_costs(&fresh) {
+        holds::add(&mut tx, replica, &scope, -cost).await?;
     }
     insert(&mut tx, &fresh, &entries).await?;
     rollup(&mut tx, &fresh).await?;

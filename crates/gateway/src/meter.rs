@@ -17,6 +17,7 @@ use ops_db::{Db, now_ms};
 use ops_types::{ErrorCode, OwnerKind, format_amount};
 
 use crate::GatewayError;
+use crate::holds::{self, Holds, Limit};
 use crate::journal::Journal;
 use crate::log::Row;
 
@@ -36,11 +37,18 @@ struct Account {
     in_flight: i64,
     /// Requests admitted in the current and the previous minute (a sliding window).
     minute: (i64, i64, i64),
+    /// This replica's hold on the account's credits ([`holds`]), and what it settled since
+    /// the holds were last renewed.
+    held: i64,
+    lately: i64,
 }
 
 impl Account {
-    fn available(&self) -> i64 {
-        self.standing.spendable - self.pending_cost - self.reserved
+    /// What this replica may still reserve: within its hold (none while the holds cannot be
+    /// renewed) and what the account held when last read.
+    fn available(&self, trusted: bool) -> i64 {
+        let held = if trusted { self.held } else { 0 };
+        self.standing.spendable.min(held) - self.pending_cost - self.reserved
     }
 
     fn rate(&mut self, now: i64) -> i64 {
@@ -64,6 +72,8 @@ pub struct Ticket {
     pub overage: ops_types::Overage,
     /// The plan's AI price, % of the models' list prices.
     pub price_percent: i64,
+    /// The start of the key's budget period (0: no budget).
+    pub key_window: i64,
 }
 
 /// What a request asks of its account.
@@ -90,6 +100,15 @@ pub struct Meter {
     queue: Mutex<Vec<Row>>,
     /// Bumped by every flush: a standing read before a flush committed is not trusted after.
     generation: std::sync::atomic::AtomicU64,
+    pub holds: Holds,
+}
+
+/// Why an account cannot admit a request now.
+enum Short {
+    /// Refused.
+    No(GatewayError),
+    /// Its hold is short: this replica needs `need` held (with the plan's overage rule).
+    Hold(i64, ops_types::Overage),
 }
 
 fn refused(status: u16, code: ErrorCode, message: String, retry: Option<i64>) -> GatewayError {
@@ -157,6 +176,8 @@ impl Meter {
                         reserved: 0,
                         in_flight: 0,
                         minute: (0, 0, 0),
+                        held: 0,
+                        lately: 0,
                     },
                 );
             }
@@ -172,19 +193,22 @@ impl Meter {
         owner: &Owner,
         ask: &Ask<'_>,
     ) -> Result<Ticket, GatewayError> {
-        let ticket = self.admit_account(db, owner, ask).await?;
-        if let Err(e) = self
+        let mut ticket = self.admit_account(db, owner, ask).await?;
+        match self
             .keys
-            .admit(db, ask.key, ticket.amount, ask.tokens)
+            .admit(db, &self.holds, ask.key, ticket.amount, ask.tokens)
             .await
         {
-            let mut accounts = self.lock_accounts();
-            if let Some(a) = accounts.get_mut(owner) {
-                a.reserved -= ticket.amount;
-                a.in_flight -= 1;
-                a.minute.1 -= 1;
+            Ok(window) => ticket.key_window = window,
+            Err(e) => {
+                let mut accounts = self.lock_accounts();
+                if let Some(a) = accounts.get_mut(owner) {
+                    a.reserved -= ticket.amount;
+                    a.in_flight -= 1;
+                    a.minute.1 -= 1;
+                }
+                return Err(e);
             }
-            return Err(e);
         }
         Ok(ticket)
     }
@@ -202,11 +226,41 @@ impl Meter {
         if !fresh {
             self.sync(db, owner).await?;
         }
+        let mut claimed = false;
+        loop {
+            let (need, overage) = {
+                let mut accounts = self.lock_accounts();
+                let a = accounts
+                    .get_mut(owner)
+                    .ok_or_else(|| GatewayError::Internal("account standing missing".into()))?;
+                let trusted = claimed || self.holds.trusted();
+                match Self::try_admit(a, owner, ask, trusted, claimed) {
+                    Ok(t) => return Ok(t),
+                    Err(Short::No(e)) => return Err(e),
+                    Err(Short::Hold(need, overage)) => (need, overage),
+                }
+            };
+            let scope = holds::account_scope(owner);
+            let limit = Limit::Account(owner, overage);
+            let delta = self.holds.claim(db, &scope, limit, need).await?;
+            if let Some(a) = self.lock_accounts().get_mut(owner) {
+                a.held += delta;
+            }
+            claimed = true;
+        }
+    }
+
+    /// Admits against the account as this replica holds it; `last`: no more holds can be had.
+    fn try_admit(
+        a: &mut Account,
+        owner: &Owner,
+        ask: &Ask<'_>,
+        trusted: bool,
+        last: bool,
+    ) -> Result<Ticket, Short> {
         let now = now_ms();
-        let mut accounts = self.lock_accounts();
-        let a = accounts
-            .get_mut(owner)
-            .ok_or_else(|| GatewayError::Internal("account standing missing".into()))?;
+        let refused =
+            |status, code, message, retry| Short::No(refused(status, code, message, retry));
         let used_rate = a.rate(now);
         let s = &a.standing;
         let p = &s.plan;
@@ -230,10 +284,10 @@ impl Meter {
             ));
         }
         if !p.model_groups.iter().any(|g| g == ask.group) {
-            return Err(GatewayError::Forbidden(format!(
+            return Err(Short::No(GatewayError::Forbidden(format!(
                 "the {} plan does not include the model `{}` (group `{}`); upgrade to use it",
                 p.name, ask.model, ask.group
-            )));
+            ))));
         }
         if let Some(max) = p.request_limit {
             let used = s.requests + a.pending_requests + a.in_flight;
@@ -265,7 +319,13 @@ impl Meter {
             None => p.llm_price_percent.unwrap_or(100),
         };
         let estimate = (ask.estimate.saturating_mul(percent.max(0)) + 99) / 100;
-        let available = a.available();
+        let available = a.available(trusted);
+        if available < estimate && !last {
+            return Err(Short::Hold(
+                a.pending_cost + a.reserved + estimate,
+                p.overage,
+            ));
+        }
         if available < estimate {
             let message = format!(
                 "not enough credits for this request: up to {} may be charged, {} available{}",
@@ -293,6 +353,7 @@ impl Meter {
             period_start: s.period_start,
             overage: p.overage,
             price_percent: p.llm_price_percent.unwrap_or(100),
+            key_window: 0,
         })
     }
 
@@ -301,6 +362,7 @@ impl Meter {
         row.cost = row.cost.clamp(0, ticket.amount);
         row.period_start = ticket.period_start;
         row.overage = ticket.overage;
+        row.key_window = ticket.key_window;
         self.keys.settle(
             &ticket.key_row,
             ticket.amount,
@@ -313,6 +375,7 @@ impl Meter {
                 a.reserved -= ticket.amount;
                 a.in_flight -= 1;
                 a.pending_cost += row.cost;
+                a.lately += row.cost;
                 if row.status < 400 {
                     a.pending_requests += 1;
                 }
@@ -340,13 +403,9 @@ impl Meter {
             }
             (rows, journal.as_mut().map(Journal::rotate))
         };
-        match crate::log::write(db, &rows).await {
+        match crate::log::write(db, &self.holds.replica, &rows).await {
             Ok(charged) => {
-                let mut by_key: HashMap<String, i64> = HashMap::new();
-                for r in rows.iter().filter(|r| r.cost > 0) {
-                    *by_key.entry(r.key_row.clone()).or_default() += r.cost;
-                }
-                self.keys.flushed(&by_key);
+                self.keys.flushed(&rows);
                 if let (Some(j), Some(upto)) = (self.lock_journal().as_ref(), segment) {
                     j.committed(upto);
                 }
@@ -356,6 +415,7 @@ impl Meter {
                 for (owner, c) in charged {
                     if let Some(a) = accounts.get_mut(&owner) {
                         a.pending_cost -= c.settled;
+                        a.held -= c.settled;
                         a.pending_requests -= c.counted;
                         a.standing.requests += c.counted;
                         a.standing.spendable = c.spendable;
@@ -371,9 +431,34 @@ impl Meter {
             }
         }
     }
+
+    /// Renews this replica's holds, giving back what it has not needed lately.
+    pub async fn renew(&self, db: &Db) -> Result<(), GatewayError> {
+        let mut changes = self.keys.give_back();
+        for (owner, a) in self.lock_accounts().iter_mut() {
+            let d = holds::give_back(a.held, a.pending_cost, a.reserved, a.lately);
+            a.lately = 0;
+            if d != 0 {
+                a.held += d;
+                changes.push((holds::account_scope(owner), d));
+            }
+        }
+        if let Err(e) = self.holds.renew(db, &changes).await {
+            // Nothing was given back: hold it again here.
+            let mut accounts = self.lock_accounts();
+            for (owner, a) in accounts.iter_mut() {
+                if let Some((_, d)) = changes.iter().find(|c| c.0 == holds::account_scope(owner)) {
+                    a.held -= d;
+                }
+            }
+            self.keys.take_back(&changes);
+            return Err(e);
+        }
+        Ok(())
+    }
 }
 
-/// Flushes every `every` until the process ends.
+/// Flushes and renews the holds every `every` until the process ends.
 pub async fn run(gw: crate::Gateway, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -381,6 +466,9 @@ pub async fn run(gw: crate::Gateway, every: Duration) {
         tick.tick().await;
         if let Err(e) = gw.flush().await {
             tracing::warn!(error = %e, "gateway flush failed; will retry");
+        }
+        if let Err(e) = gw.meter.renew(&gw.db).await {
+            tracing::warn!(error = %e, "gateway holds not renewed; will retry");
         }
     }
 }

@@ -65,6 +65,7 @@ fn row(caller: &Caller, endpoint: Endpoint, model: &str, stream: bool) -> Row {
         explain: String::new(),
         overage: ops_types::Overage::Block,
         period_start: 0,
+        key_window: 0,
     }
 }
 

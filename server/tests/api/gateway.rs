@@ -292,6 +292,128 @@ async fn parallel_requests_never_spend_more_than_the_balance() {
     }
 }
 
+/// The legacy text completions, whole and streamed: answered in their own shape, usage read
+/// from the answer (and from the stream's usage chunk, which the gateway asks for), charged.
+#[tokio::test]
+async fn text_completions_are_served_whole_and_streamed() {
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let (app, _, _, key) = gateway_app(backend, &stub).await;
+        let body = json!({"model": "m-basic", "prompt": "Say hello", "max_tokens": 20});
+        let res = call(&app, "/v1/completions", &key, &body).await;
+        assert_eq!(res.status(), 200);
+        // 4 input tokens × $1/M + 3 output tokens × $2/M, in micro-dollars.
+        assert_eq!(res.headers()["x-ops-cost"], "10");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["object"], "text_completion");
+        assert_eq!(v["choices"][0]["text"], "Hello world");
+
+        let body =
+            json!({"model": "m-basic", "prompt": "Say hello", "max_tokens": 20, "stream": true});
+        let res = call(&app, "/api/v1/llm/completions", &key, &body).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "text/event-stream");
+        let text = res.text().await.unwrap();
+        assert!(text.contains(r#""text":"Hello""#), "{text}");
+        assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+
+        logged(&app, 2).await;
+        let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT endpoint, stream, input_tokens, output_tokens, counted FROM llm_requests ORDER BY stream",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                ("completions".to_string(), 0, 4, 3, 0),
+                ("completions".to_string(), 1, 4, 3, 0),
+            ]
+        );
+        // Missing `prompt`: 400 naming it.
+        let res = call(&app, "/v1/completions", &key, &json!({"model": "m-basic"})).await;
+        assert_eq!(res.status(), 400);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["error"]["param"], "prompt");
+    }
+}
+
+/// Two replicas on one database (the app, and a second gateway that does not flush during the
+/// run) at the edge of one balance: each admits only against its own hold, so together they
+/// serve no more than the balance pays for, and every request served is charged in full.
+#[tokio::test]
+async fn two_replicas_never_spend_more_than_the_balance() {
+    use ops_gateway::upstream::Endpoint;
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let (app, admin, me, key) = gateway_app(backend, &stub).await;
+        app.get_json::<Value>(&me, "/api/v1/subscriptions/current")
+            .await;
+        let uid: String = sqlx::query_scalar("SELECT user_id FROM api_keys")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        // 300 left: 15 requests at 20 each, whichever replica serves them.
+        let take = json!({"user_id": uid, "amount": 1_000_000 - 300, "reason": "leave 300"});
+        assert_eq!(
+            app.post_json(&admin, "/api/v1/credits/deduct", &take)
+                .await
+                .status(),
+            201
+        );
+        let dir = std::env::temp_dir().join(format!("ops-replica-{}", ops_db::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let other = ops_gateway::Gateway::start(app.db.clone(), app.key.clone(), &dir)
+            .await
+            .unwrap();
+        let body = chat("m-basic", false);
+        let raw = axum::body::Bytes::from(body.to_string());
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
+        let mut ok = 0;
+        for _ in 0..10 {
+            // Four at a time on each replica.
+            let here = (0..4).map(|_| async {
+                call(&app, "/v1/chat/completions", &key, &body)
+                    .await
+                    .status()
+                    .as_u16()
+            });
+            let there = (0..4).map(|_| async {
+                ops_gateway::proxy::handle(&other, Endpoint::Chat, &headers, raw.clone())
+                    .await
+                    .status()
+                    .as_u16()
+            });
+            let (a, b) = futures::future::join(
+                futures::future::join_all(here),
+                futures::future::join_all(there),
+            )
+            .await;
+            for s in a.iter().chain(&b) {
+                assert!(*s == 200 || *s == 402, "{a:?} {b:?}");
+                ok += i64::from(*s == 200);
+            }
+        }
+        assert!(ok <= 15, "{ok} requests served for a balance of 15");
+        assert!(ok >= 2, "{ok}");
+        other.flush().await.unwrap();
+        logged(&app, 80).await;
+        let balance: Value = app.get_json(&me, "/api/v1/credits/balance").await;
+        assert_eq!(balance["granted"].as_i64().unwrap(), 300 - 20 * ok);
+        // What the two replicas hold never exceeds what the account has left.
+        let held: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM llm_holds WHERE replica <> ''",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        assert!(held <= 300 - 20 * ok, "held {held}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 #[tokio::test]
 async fn a_client_leaving_mid_stream_is_billed_for_what_was_generated() {
     let stub = llm_stub::start().await;

@@ -1,6 +1,7 @@
 //! A faithful OpenAI-compatible upstream for the gateway tests, in process on 127.0.0.1:0:
 //! `POST /v1/chat/completions` (whole, or SSE `chat.completion.chunk`s ending in `[DONE]`, with a
-//! usage chunk when `stream_options.include_usage` asks), `/v1/embeddings`, `GET /v1/models`, and Anthropic's `POST /v1/messages` (whole or events).
+//! usage chunk when `stream_options.include_usage` asks), `/v1/completions` (the same, in text
+//! completions), `/v1/embeddings`, `GET /v1/models`, and Anthropic's `POST /v1/messages` (whole or events).
 //! Its behaviour is switched per base path: `/ok/v1`, `/fail/v1` (500), `/busy/v1` (429),
 //! `/slow/v1` (answers after 3 s), `/long/v1` (a 2-second stream that notes a client leaving), `/nousage/v1` (never reports usage), `/broken/v1` (a stream
 //! that stops without `[DONE]`). It counts the requests it saw and checks the key it was given.
@@ -187,6 +188,52 @@ async fn chat(
     axum::Json(answer).into_response()
 }
 
+/// The legacy `/v1/completions`: `text_completion` whole, or SSE chunks of `choices[].text`
+/// (with a usage chunk when asked) ending in `[DONE]`.
+async fn completions(
+    State(stub): State<Stub>,
+    Path(mode): Path<String>,
+    headers: HeaderMap,
+    body: axum::Json<Value>,
+) -> Response {
+    stub.seen.fetch_add(1, Ordering::SeqCst);
+    if !authorised(&headers) {
+        return refuse(StatusCode::UNAUTHORIZED, "Incorrect API key provided");
+    }
+    if mode == "fail" {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "The server had an error");
+    }
+    if !body["prompt"].is_string() {
+        return refuse(StatusCode::BAD_REQUEST, "prompt must be a string");
+    }
+    let model = body["model"].as_str().unwrap_or("").to_string();
+    let usage = json!({"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7});
+    let chunk = |text: &str, finish: Value| {
+        json!({"id": "cmpl-1", "object": "text_completion", "created": 1, "model": model,
+            "choices": [{"index": 0, "text": text, "finish_reason": finish, "logprobs": null}]})
+    };
+    if body["stream"] != json!(true) {
+        let mut answer = chunk("Hello world", json!("stop"));
+        answer["usage"] = usage;
+        return axum::Json(answer).into_response();
+    }
+    let mut lines: Vec<String> = ["Hello", " world"]
+        .iter()
+        .map(|t| format!("data: {}\n\n", chunk(t, Value::Null)))
+        .collect();
+    lines.push(format!("data: {}\n\n", chunk("", json!("stop"))));
+    if body["stream_options"]["include_usage"] == json!(true) {
+        let u = json!({"id": "cmpl-1", "object": "text_completion", "created": 1, "model": model,
+            "choices": [], "usage": usage});
+        lines.push(format!("data: {u}\n\n"));
+    }
+    lines.push("data: [DONE]\n\n".into());
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from(lines.concat()))
+        .unwrap()
+}
+
 async fn embeddings(
     State(stub): State<Stub>,
     headers: HeaderMap,
@@ -292,6 +339,7 @@ pub async fn start() -> Stub {
     };
     let app = Router::new()
         .route("/{mode}/v1/chat/completions", post(chat))
+        .route("/{mode}/v1/completions", post(completions))
         .route("/{mode}/v1/embeddings", post(embeddings))
         .route("/{mode}/v1/models", get(models))
         .route("/{mode}/v1/messages", post(messages))
