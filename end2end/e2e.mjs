@@ -156,9 +156,10 @@ const context = await browser.newContext();
 const page = await context.newPage();
 const pageErrors = [];
 page.on('pageerror', e => pageErrors.push(e.message));
-// A refused sign-in (401), an over-large deduction (402) and a provider key the provider
-// refuses (422) are answered so on purpose; Chromium logs those as failed resource loads.
-const refusedOnPurpose = ['/api/ui/login', '/api/ui/deduct_credits', '/api/ui/redeem_code', '/api/ui/save_own_key'];
+// A refused sign-in (401), an over-large deduction (402), a provider key the provider refuses
+// and a model with an incomplete deployment (422) are answered so on purpose; Chromium logs
+// those as failed resource loads.
+const refusedOnPurpose = ['/api/ui/login', '/api/ui/deduct_credits', '/api/ui/redeem_code', '/api/ui/save_own_key', '/api/ui/save_llm_model'];
 page.on('console', m => {
   if (m.type() === 'error' && !refusedOnPurpose.some(u => m.location().url.includes(u))) pageErrors.push(`${m.text()} (${m.location().url})`);
 });
@@ -957,6 +958,46 @@ try {
     const explain = await page.getByTestId('llm-log-explain').first().textContent();
     expect(explain.includes('10 input tokens') && explain.includes('own key'), `explained: ${explain}`);
     await page.locator('#llm-requests-chart[data-samples="30"]').waitFor();
+  });
+
+  await step('AI gateway: the routing editor changes a model\'s routing and deployments; an organisation brings its own key', async () => {
+    await navTo(page, 'AI gateway');
+    await page.getByTestId('model-row').filter({ hasText: 'gpt-e2e' }).getByTestId('model-edit').click();
+    const form = page.getByTestId('routing-form');
+    await form.waitFor();
+    expect(await form.getByTestId('routing-name').inputValue() === 'gpt-e2e', 'the editor is filled in');
+    expect(await form.getByTestId('routing-output-price').inputValue() === '2.5', 'prices in dollars');
+    await form.getByTestId('routing-mode').selectOption('latency');
+    await form.getByTestId('routing-retries').fill('3');
+    await form.getByTestId('deployment-row').first().getByTestId('deployment-weight').fill('3');
+    await form.getByTestId('deployment-add').click();
+    const added = form.getByTestId('deployment-row').nth(1);
+    expect(await added.getByTestId('deployment-priority').inputValue() === '1', 'a new deployment goes in the next tier');
+    await form.getByTestId('routing-save').click();
+    await form.getByRole('alert').getByText('the provider\'s model name').waitFor(); // the server's check, shown as is
+    await added.getByTestId('deployment-upstream').fill('up-large');
+    await form.getByTestId('routing-save').click();
+    await form.waitFor({ state: 'detached' });
+    const model = page.getByTestId('model-row').filter({ hasText: 'gpt-e2e' });
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=model-row]')]
+      .some(tr => tr.textContent.includes('latency, 3 retries')));
+    const deps = await model.getByTestId('model-deployments').textContent();
+    expect(deps.includes('0: Stub → up-small ×3') && deps.includes('1: Stub → up-large ×1'), `deployments: ${deps}`);
+
+    // The owner of E2E Team manages its keys from the same page.
+    await navTo(page, 'Provider keys');
+    await page.selectOption('[data-testid=byok-owner]', { label: 'E2E Team' });
+    await page.getByTestId('own-keys-empty').getByText('this organisation').waitFor();
+    await page.selectOption('[data-testid=own-key-provider]', 'openai');
+    await page.fill('[data-testid=own-key-secret]', 'sk-team-own-key-0000004321');
+    await page.click('[data-testid=own-key-add]');
+    const team = page.getByTestId('own-key-row').filter({ hasText: '••••4321' });
+    await team.waitFor();
+    await team.getByTestId('own-key-test').click();
+    await page.getByTestId('own-key-test-ok').waitFor();
+    await page.selectOption('[data-testid=byok-owner]', { label: 'Mine' });
+    await page.getByTestId('own-key-row').filter({ hasText: '••••7890' }).waitFor();
+    expect(await page.getByTestId('own-key-row').count() === 1, 'my keys are not the team\'s');
   });
 
   await step('wrong password shows a clear error', async () => {

@@ -8,6 +8,7 @@ pub mod gateway;
 mod ledger;
 mod llm_models;
 mod llm_providers;
+mod llm_routing;
 mod mfa_policy;
 pub mod orgs;
 mod packs;
