@@ -11,6 +11,7 @@ use ops_db::{Db, Row};
 use ops_secrets::MasterKey;
 
 use crate::GatewayError;
+use crate::upstream::{Endpoint, url};
 
 /// The upstream API a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,9 @@ pub struct Deployment {
     /// What the provider charges us, micro-USD per million tokens.
     pub input_cost: i64,
     pub output_cost: i64,
+    /// Each endpoint's URL on this deployment ([`Endpoint::ALL`] order), parsed once at load;
+    /// none where the provider does not offer it.
+    pub urls: [Option<reqwest::Url>; 4],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,18 +183,21 @@ pub async fn load(db: &Db, key: &MasterKey) -> Result<Catalogue, GatewayError> {
             continue;
         };
         let weight: i32 = r.try_get("weight")?;
+        let mut d = Deployment {
+            id: r.try_get("id")?,
+            provider: provider.clone(),
+            upstream_model: r.try_get("upstream_model")?,
+            priority: r.try_get("priority")?,
+            weight: weight.max(0) as u32,
+            input_cost: r.try_get("input_cost")?,
+            output_cost: r.try_get("output_cost")?,
+            urls: Default::default(),
+        };
+        d.urls = Endpoint::ALL.map(|e| url(&d, e).and_then(|u| reqwest::Url::parse(&u).ok()));
         deployments
             .entry(r.try_get("model_id")?)
             .or_default()
-            .push(Deployment {
-                id: r.try_get("id")?,
-                provider: provider.clone(),
-                upstream_model: r.try_get("upstream_model")?,
-                priority: r.try_get("priority")?,
-                weight: weight.max(0) as u32,
-                input_cost: r.try_get("input_cost")?,
-                output_cost: r.try_get("output_cost")?,
-            });
+            .push(d);
     }
     let mut cat = Catalogue::default();
     for r in sqlx::query(

@@ -203,7 +203,9 @@ mod tests {
     #[test]
     fn unused_holds_are_given_back() {
         assert_eq!(give_back(1000, 0, 0, 0), -1000);
-        assert_eq!(give_back(1000, 100, 50, 100), 0);
+        // Twice what is needed may stay.
+        assert_eq!(give_back(600, 100, 50, 100), 0);
+        assert_eq!(give_back(1000, 100, 50, 100), -650);
         assert_eq!(give_back(1000, 100, 0, 50), -800);
     }
 }

@@ -41,8 +41,16 @@ impl Journal {
         self.dir.join(format!("{PREFIX}{n}"))
     }
 
-    /// Appends one settled row. A failure is logged: the row is still flushed from memory.
-    pub fn append(&mut self, row: &Row) {
+    /// A row as one journal line.
+    pub fn line(row: &Row) -> Vec<u8> {
+        let mut line = serde_json::to_vec(row).unwrap_or_default();
+        line.push(b'\n');
+        line
+    }
+
+    /// Appends one settled row ([`Journal::line`]). A failure is logged: the row is still
+    /// flushed from memory.
+    pub fn append(&mut self, line: &[u8]) {
         if self.file.is_none() {
             let path = self.path(self.segment);
             match OpenOptions::new().create(true).append(true).open(&path) {
@@ -53,13 +61,8 @@ impl Journal {
                 }
             }
         }
-        let mut line = match serde_json::to_vec(row) {
-            Ok(l) => l,
-            Err(_) => return,
-        };
-        line.push(b'\n');
         if let Some(f) = &mut self.file
-            && let Err(e) = f.write_all(&line)
+            && let Err(e) = f.write_all(line)
         {
             tracing::error!(error = %e, "gateway journal: write failed");
         }

@@ -65,14 +65,33 @@ const COLUMNS: &str = "id, at, key_id, user_id, owner_kind, owner_id, endpoint, 
     deployment_id, credential, status, error_code, input_tokens, output_tokens, counted, reserved, cost, \
     list_cost, latency_ms, first_byte_ms, attempts, explain, ledger_entry";
 const PER_ROW: usize = 25;
-const CHUNK: usize = 100;
+/// Rows per insert statement: a batch is cut into these sizes only, so a handful of prepared
+/// statements serve every batch (the statement cache holds a plan per distinct SQL text).
+const CHUNKS: [usize; 4] = [64, 16, 4, 1];
+
+/// `rows` cut into slices of the [`CHUNKS`] sizes, largest first.
+fn chunks<'r, 'a>(mut rows: &'r [&'a Row]) -> Vec<&'r [&'a Row]> {
+    let mut out = Vec::new();
+    for size in CHUNKS {
+        while rows.len() >= size {
+            let (head, tail) = rows.split_at(size);
+            out.push(head);
+            rows = tail;
+        }
+    }
+    out
+}
 
 async fn insert(
     conn: &mut ops_db::AnyConnection,
     rows: &[&Row],
-    entries: &HashMap<Owner, (Option<String>, i64)>,
+    entries: &HashMap<(OwnerKind, &str), String>,
 ) -> Result<(), GatewayError> {
-    for chunk in rows.chunks(CHUNK) {
+    // SQLite maps each numbered parameter (`$N`) to its slot by a linear search, which made a
+    // 2,500-parameter insert cost more than everything else a request does: anonymous `?`
+    // placeholders (bound in order) avoid it.
+    let anonymous = conn.backend_name() == "SQLite";
+    for chunk in chunks(rows) {
         let mut sql = format!("INSERT INTO llm_requests ({COLUMNS}) VALUES ");
         for i in 0..chunk.len() {
             if i > 0 {
@@ -83,15 +102,18 @@ async fn insert(
                 if j > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("${}", i * PER_ROW + j + 1));
+                if anonymous {
+                    sql.push('?');
+                } else {
+                    sql.push_str(&format!("${}", i * PER_ROW + j + 1));
+                }
             }
             sql.push(')');
         }
         sql.push_str(" ON CONFLICT (id) DO NOTHING");
         let mut q = sqlx::query(&sql);
         for r in chunk {
-            let owner = (r.owner_kind, r.owner_id.clone());
-            let entry = entries.get(&owner).and_then(|e| e.0.clone());
+            let entry = entries.get(&(r.owner_kind, r.owner_id.as_str())).cloned();
             q = q
                 .bind(r.id.clone())
                 .bind(r.at)
@@ -124,29 +146,32 @@ async fn insert(
     Ok(())
 }
 
-type DayKey = (
-    String,
+/// A rollup row: the UTC day (days since the epoch), whose account, user, key, model,
+/// provider and credential.
+type DayKey<'r> = (
+    i64,
     OwnerKind,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
+    &'r str,
+    &'r str,
+    &'r str,
+    &'r str,
+    &'r str,
+    &'r str,
 );
 
 async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), GatewayError> {
+    const DAY_MS: i64 = 86_400_000;
     let mut days: HashMap<DayKey, [i64; 7]> = HashMap::new();
     for r in rows {
         let k = (
-            ops_types::date_of_ms(r.at),
+            r.at.div_euclid(DAY_MS),
             r.owner_kind,
-            r.owner_id.clone(),
-            r.user_id.clone(),
-            r.key_id.clone(),
-            r.model.clone(),
-            r.provider.clone(),
-            r.credential.clone(),
+            r.owner_id.as_str(),
+            r.user_id.as_str(),
+            r.key_id.as_str(),
+            r.model.as_str(),
+            r.provider.as_str(),
+            r.credential.as_str(),
         );
         let v = days.entry(k).or_default();
         v[0] += 1;
@@ -169,7 +194,7 @@ async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), G
              cost = llm_daily.cost + excluded.cost, latency_ms = llm_daily.latency_ms + excluded.latency_ms, \
              list_cost = llm_daily.list_cost + excluded.list_cost",
         )
-        .bind(k.0)
+        .bind(ops_types::date_of_ms(k.0 * DAY_MS))
         .bind(k.1.as_str())
         .bind(k.2)
         .bind(k.3)
@@ -209,16 +234,18 @@ pub async fn write(
 ) -> Result<HashMap<Owner, Written>, GatewayError> {
     let mut tx = db.begin().await?;
     let fresh: Vec<&Row> = rows.iter().collect();
-    let mut by_owner: HashMap<Owner, Vec<&Row>> = HashMap::new();
+    let mut by_owner: HashMap<(OwnerKind, &str), Vec<&Row>> = HashMap::new();
     for r in &fresh {
         by_owner
-            .entry((r.owner_kind, r.owner_id.clone()))
+            .entry((r.owner_kind, r.owner_id.as_str()))
             .or_default()
             .push(r);
     }
     let mut entries = HashMap::new();
     let mut out = HashMap::new();
-    for (owner, rs) in &by_owner {
+    for (&(kind, id), rs) in &by_owner {
+        let owner: Owner = (kind, id.to_string());
+        let owner = &owner;
         let cost: i64 = rs.iter().map(|r| r.cost).sum();
         let counted: Vec<&&Row> = rs.iter().filter(|r| r.status < 400).collect();
         let Some(first) = counted.first() else {
@@ -252,7 +279,9 @@ pub async fn write(
         .await?;
         // What was settled leaves this replica's hold as it is charged.
         holds::add(&mut tx, replica, &holds::account_scope(owner), -cost).await?;
-        entries.insert(owner.clone(), (charged.entry, charged.amount));
+        if let Some(entry) = charged.entry {
+            entries.insert((kind, id), entry);
+        }
         out.insert(
             owner.clone(),
             Written {
@@ -274,4 +303,25 @@ pub async fn write(
     ops_auth::key_limits::touch(&mut tx, &keys, ops_db::now_ms()).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_into_few_statement_sizes() {
+        let row: Row = serde_json::from_value(serde_json::json!({
+            "id": "r", "at": 0, "key_id": "", "key_row": "", "user_id": "", "owner_kind": "user",
+            "owner_id": "", "endpoint": "chat", "model": "", "stream": false, "provider": "",
+            "deployment_id": null, "credential": "platform", "status": 200, "error_code": null,
+            "input_tokens": 0, "output_tokens": 0, "counted": false, "reserved": 0, "cost": 0,
+            "list_cost": 0, "latency_ms": 0, "first_byte_ms": null, "attempts": "[]",
+            "explain": "", "overage": "block", "period_start": 0
+        }))
+        .unwrap();
+        let rows: Vec<&Row> = std::iter::repeat_n(&row, 150).collect();
+        let sizes: Vec<usize> = chunks(&rows).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![64, 64, 16, 4, 1, 1]);
+    }
 }

@@ -273,7 +273,12 @@ async fn whole(
     let (usage, chars, bytes) = match served.wire {
         Wire::OpenAi => {
             let usage = usage_of(&bytes).map(|u| (u.input, u.output));
-            let chars = content_chars(&bytes);
+            // Counted only when the provider reported no usage.
+            let chars = if usage.is_none() {
+                content_chars(&bytes)
+            } else {
+                0
+            };
             let out = if endpoint.wire() == Wire::Anthropic {
                 let v: Value = serde_json::from_slice(&bytes).unwrap_or_default();
                 Bytes::from(anthropic::response_to_anthropic(&v, &parsed.model).to_string())

@@ -140,7 +140,7 @@ pub async fn send(
                     error: None,
                     ms: 0,
                 };
-                let Some(url) = upstream::url(&d, endpoint) else {
+                let Some(url) = d.urls[endpoint.index()].clone() else {
                     attempt.error = Some(format!("{} does not offer {}", p.name, endpoint.name()));
                     attempts.push(attempt);
                     break;

@@ -15,6 +15,18 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::Chat,
+        Endpoint::Completions,
+        Endpoint::Embeddings,
+        Endpoint::Messages,
+    ];
+
+    /// The position in [`Endpoint::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The path on an OpenAI-shaped provider.
     pub fn path(self) -> &'static str {
         match self {
