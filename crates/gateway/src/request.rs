@@ -120,13 +120,7 @@ pub fn estimate(p: &Parsed, model: &Model, endpoint: Endpoint) -> (i64, i64) {
 }
 
 /// A price per million tokens without trailing zeros: `1`, `0.15`, `2.5`.
-fn per_million(micros: i64) -> String {
-    let d = ops_types::decimal_amount(micros);
-    match d.contains('.') {
-        true => d.trim_end_matches('0').trim_end_matches('.').to_string(),
-        false => d,
-    }
-}
+use ops_types::plain_amount as per_million;
 
 /// Fills in what a served request used and is charged, with the price formula and its
 /// numbers for the request log: the models' list price, times the plan's AI price when it is

@@ -42,6 +42,15 @@ pub fn decimal_amount(micros: i64) -> String {
     format!("{sign}{}.{:06}", m / MICROS as u64, m % MICROS as u64)
 }
 
+/// Micro-units as a plain decimal without trailing zeros: `2_500_000` → `"2.5"`, `1_000_000`
+/// → `"1"` (prices per million tokens, and form fields).
+pub fn plain_amount(micros: i64) -> String {
+    decimal_amount(micros)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
 /// `12_500_000` → `"$12.50"`; sub-cent amounts keep their digits (`"$0.000125"`).
 pub fn format_amount(micros: i64, currency: &str) -> String {
     let sign = if micros < 0 { "-" } else { "" };
@@ -88,6 +97,14 @@ mod tests {
         ] {
             assert!(parse_amount(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn plain_amounts_drop_trailing_zeros() {
+        assert_eq!(plain_amount(2_500_000), "2.5");
+        assert_eq!(plain_amount(10_000_000), "10");
+        assert_eq!(plain_amount(0), "0");
+        assert_eq!(plain_amount(150_000), "0.15");
     }
 
     #[test]

@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use ops_types::{LlmDeployment, LlmModel, LlmModelForSave, parse_amount};
 
 use crate::components::alert::ErrorBox;
-use crate::pages::admin::llm_routing::{Editing, RoutingEditor, plain_amount};
+use crate::pages::admin::llm_routing::{Editing, RoutingEditor};
 use crate::server::gateway::{RemoveLlmModel, SaveLlmModel, list_llm_models, list_llm_providers};
+use ops_types::plain_amount;
 
 fn per_million(micros: i64) -> String {
     format!("${}", plain_amount(micros))

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use ops_types::{
     LlmDeployment, LlmModel, LlmModelForSave, LlmProvider, ROUTING_MODES, parse_amount,
+    plain_amount,
 };
 
 use crate::components::alert::ErrorBox;
@@ -13,16 +14,6 @@ use crate::server::gateway::{SaveLlmModel, list_llm_providers};
 
 /// A model being edited, with the names of the other models (the fallback candidates).
 pub type Editing = Option<(LlmModel, Vec<String>)>;
-
-/// Micro-USD as a plain decimal with no trailing zeros: `2_500_000` → `2.5`.
-pub fn plain_amount(micros: i64) -> String {
-    let d = ops_types::decimal_amount(micros);
-    if d.contains('.') {
-        d.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        d
-    }
-}
 
 /// `a, b,,c ` → `[a, b, c]`.
 fn names(s: &str) -> Vec<String> {
