@@ -310,6 +310,11 @@ impl KeyBudgets {
         out
     }
 
+    /// Whether this replica holds any part of a key's budget.
+    pub fn holding(&self) -> bool {
+        self.lock().values().any(|u| u.held != 0)
+    }
+
     /// A renewal failed: what [`KeyBudgets::give_back`] took off is held again.
     pub fn take_back(&self, changes: &[(String, i64)]) {
         let mut keys = self.lock();

@@ -163,6 +163,11 @@ impl Holds {
         Ok(delta)
     }
 
+    /// Notes a renewal with nothing to renew (this replica holds nothing).
+    pub fn renewed_empty(&self) {
+        self.renewed.store(now_ms(), Ordering::Release);
+    }
+
     /// Renews this replica's holds and applies `changes` (what is given back, negative) in one
     /// transaction; also forgets holds that expired long ago.
     pub async fn renew(&self, db: &Db, changes: &[(String, i64)]) -> Result<(), GatewayError> {

@@ -445,6 +445,7 @@ impl Meter {
     /// Renews this replica's holds, giving back what it has not needed lately.
     pub async fn renew(&self, db: &Db) -> Result<(), GatewayError> {
         let mut changes = self.keys.give_back();
+        let mut holding = self.keys.holding();
         for (owner, a) in self.lock_accounts().iter_mut() {
             let d = holds::give_back(a.held, a.pending_cost, a.reserved, a.lately);
             a.lately = 0;
@@ -452,6 +453,12 @@ impl Meter {
                 a.held += d;
                 changes.push((holds::account_scope(owner), d));
             }
+            holding |= a.held != 0;
+        }
+        if changes.is_empty() && !holding {
+            // Nothing held: an idle replica does not write every tick.
+            self.holds.renewed_empty();
+            return Ok(());
         }
         if let Err(e) = self.holds.renew(db, &changes).await {
             // Nothing was given back: hold it again here.

@@ -193,10 +193,11 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         served.deployment.id.clone(),
         served.model.name.clone(),
     );
+    let (request_id, credential) = (log.id.clone(), log.credential.clone());
     let finish = Finish {
         gw: gw.clone(),
         ticket,
-        log: log.clone(),
+        log,
         model: served.model.clone(),
         input_estimate: parsed.input_estimate,
         started,
@@ -232,11 +233,11 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         }
     };
     *res.status_mut() = StatusCode::OK;
-    header(&mut res, "x-ops-request-id", &log.id);
+    header(&mut res, "x-ops-request-id", &request_id);
     header(&mut res, "x-ops-model", &served_model);
     header(&mut res, "x-ops-provider", &provider);
     header(&mut res, "x-ops-deployment", &deployment);
-    header(&mut res, "x-ops-credential", &log.credential);
+    header(&mut res, "x-ops-credential", &credential);
     header(&mut res, "x-ops-attempts", &attempts.len().to_string());
     res
 }

@@ -2,6 +2,7 @@
 //! then each fallback model's deployments. The body is translated once per API (OpenAI or
 //! Anthropic) the providers speak, and only the model name changes between attempts.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,23 +68,45 @@ fn key_refused(status: u16, message: &str) -> Option<String> {
     }
 }
 
-/// The request body in the API `wire`, without its model (set per attempt).
-fn body_for(parsed: &Parsed, endpoint: Endpoint, wire: Wire, model: &Model) -> Map<String, Value> {
-    let mut body = match (endpoint.wire(), wire) {
-        (Wire::Anthropic, Wire::OpenAi) => anthropic::request_to_openai(&parsed.body),
-        (Wire::OpenAi, Wire::Anthropic) => {
-            anthropic::request_to_anthropic(&parsed.body, model.max_output_tokens)
-        }
-        _ => parsed.body.clone(),
-    };
-    if parsed.stream
-        && wire == Wire::OpenAi
-        && endpoint != Endpoint::Embeddings
-        && !body.contains_key("stream_options")
-    {
-        body.insert("stream_options".into(), json!({"include_usage": true}));
+/// The request body in the API `wire`: the client's own when the provider speaks its API (not
+/// copied), translated otherwise.
+fn body_for<'p>(
+    parsed: &'p Parsed,
+    endpoint: Endpoint,
+    wire: Wire,
+    model: &Model,
+) -> Cow<'p, Map<String, Value>> {
+    match (endpoint.wire(), wire) {
+        (Wire::Anthropic, Wire::OpenAi) => Cow::Owned(anthropic::request_to_openai(&parsed.body)),
+        (Wire::OpenAi, Wire::Anthropic) => Cow::Owned(anthropic::request_to_anthropic(
+            &parsed.body,
+            model.max_output_tokens,
+        )),
+        _ => Cow::Borrowed(&parsed.body),
     }
-    body
+}
+
+/// A body as sent: its fields with `model` set to the deployment's name, and
+/// `stream_options.include_usage` added where a streamed OpenAI answer should report usage.
+struct Outgoing<'a> {
+    body: &'a Map<String, Value>,
+    model: &'a str,
+    ask_usage: bool,
+}
+
+impl serde::Serialize for Outgoing<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("model", self.model)?;
+        for (k, v) in self.body.iter().filter(|(k, _)| *k != "model") {
+            m.serialize_entry(k, v)?;
+        }
+        if self.ask_usage {
+            m.serialize_entry("stream_options", &json!({"include_usage": true}))?;
+        }
+        m.end()
+    }
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -115,7 +138,7 @@ pub async fn send(
     let mut last = GatewayError::Upstream(format!("no provider serves `{}`", first.name));
     let mut tries = 0u32;
     for model in chain {
-        let mut bodies: [Option<Map<String, Value>>; 2] = [None, None];
+        let mut bodies: [Option<Cow<Map<String, Value>>>; 2] = [None, None];
         let order: Vec<Deployment> = gw.health.order(&model).into_iter().cloned().collect();
         for d in order.into_iter().take(model.retries as usize + 1) {
             for cred in credentials(own, &d.provider) {
@@ -151,8 +174,15 @@ pub async fn send(
                 tries += 1;
                 let slot = &mut bodies[usize::from(wire == Wire::Anthropic)];
                 let body = slot.get_or_insert_with(|| body_for(parsed, endpoint, wire, &model));
-                body.insert("model".into(), Value::String(d.upstream_model.clone()));
-                let bytes = serde_json::to_vec(&*body)
+                let outgoing = Outgoing {
+                    body,
+                    model: &d.upstream_model,
+                    ask_usage: parsed.stream
+                        && wire == Wire::OpenAi
+                        && endpoint != Endpoint::Embeddings
+                        && !body.contains_key("stream_options"),
+                };
+                let bytes = serde_json::to_vec(&outgoing)
                     .map_err(|e| GatewayError::Internal(e.to_string()))?;
                 let started = Instant::now();
                 let req = gw
@@ -230,4 +260,31 @@ pub async fn send(
 /// Why reading an answer failed, in words.
 pub fn broke(e: &reqwest::Error) -> String {
     format!("the provider's answer broke off: {}", describe(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outgoing_body_names_the_deployments_model_and_asks_for_usage() {
+        let body: Map<String, Value> =
+            serde_json::from_str(r#"{"model":"public","stream":true,"messages":[]}"#).unwrap();
+        let out = |ask_usage| {
+            let o = Outgoing {
+                body: &body,
+                model: "up-1",
+                ask_usage,
+            };
+            serde_json::to_value(&o).unwrap()
+        };
+        assert_eq!(
+            out(true),
+            json!({"model": "up-1", "stream": true, "messages": [], "stream_options": {"include_usage": true}})
+        );
+        assert_eq!(
+            out(false),
+            json!({"model": "up-1", "stream": true, "messages": []})
+        );
+    }
 }

@@ -17,6 +17,7 @@ mod gateway_anthropic;
 mod gateway_byok;
 mod gateway_crash;
 mod gateway_limits;
+mod gateway_replicas;
 mod gateway_usage;
 mod helpers;
 mod idp;
