@@ -344,6 +344,52 @@ async fn text_completions_are_served_whole_and_streamed() {
     }
 }
 
+/// A stream with a chunk that is not JSON between good ones: passed through as it came to an
+/// OpenAI client, skipped in the translation for an Anthropic one, and billed from the usage
+/// the provider still reported.
+#[tokio::test]
+async fn a_malformed_chunk_breaks_neither_the_stream_nor_its_bill() {
+    let stub = llm_stub::start().await;
+    for backend in backends() {
+        let (app, admin, _, key) = gateway_app(backend, &stub).await;
+        let body = json!({"name": "garbled", "kind": "openai_compatible", "base_url": stub.url("garbled"), "api_key": KEY});
+        let (status, p) =
+            status_of(app.post_json(&admin, "/api/v1/llm/providers", &body).await).await;
+        assert_eq!(status, 201, "{p}");
+        let model = json!({"name": "m-garbled", "model_group": "basic", "input_price": 1_000_000,
+            "output_price": 2_000_000, "max_output_tokens": 100,
+            "deployments": [{"provider_id": p["id"], "upstream_model": "up-small"}]});
+        let (status, m) = status_of(
+            app.post_json(&admin, "/api/v1/llm/admin/models", &model)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 201, "{m}");
+
+        let res = call(&app, "/v1/chat/completions", &key, &chat("m-garbled", true)).await;
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        assert!(text.contains(r#"data: {"broken": ["#), "{text}");
+        assert!(text.contains(r#""content":" world""#), "{text}");
+        assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+
+        let res = call(&app, "/v1/messages", &key, &chat("m-garbled", true)).await;
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        assert!(!text.contains("broken"), "{text}");
+        assert!(text.contains("event: message_stop"), "{text}");
+
+        logged(&app, 2).await;
+        let rows: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT status, input_tokens, output_tokens, counted, cost FROM llm_requests WHERE model = 'm-garbled'",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(rows, vec![(200, 10, 5, 0, 20); 2]);
+    }
+}
+
 #[tokio::test]
 async fn a_client_leaving_mid_stream_is_billed_for_what_was_generated() {
     let stub = llm_stub::start().await;

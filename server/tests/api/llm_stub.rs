@@ -4,7 +4,7 @@
 //! completions), `/v1/embeddings`, `GET /v1/models`, and Anthropic's `POST /v1/messages` (whole or events).
 //! Its behaviour is switched per base path: `/ok/v1`, `/fail/v1` (500), `/busy/v1` (429),
 //! `/slow/v1` (answers after 3 s), `/long/v1` (a 2-second stream that notes a client leaving), `/nousage/v1` (never reports usage), `/broken/v1` (a stream
-//! that stops without `[DONE]`). It counts the requests it saw and checks the key it was given.
+//! that stops without `[DONE]`), `/garbled/v1` (a stream with a chunk that is not JSON). It counts the requests it saw and checks the key it was given.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -152,6 +152,10 @@ async fn chat(
             let chunk = json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": model,
                 "choices": [{"index": 0, "delta": if i == 0 { json!({"role": "assistant", "content": piece}) } else { json!({"content": piece}) }, "finish_reason": null}]});
             lines.push(format!("data: {chunk}\n\n"));
+        }
+        if mode == "garbled" {
+            // A chunk that is not JSON, between good ones.
+            lines.insert(1, "data: {\"broken\": [\n\n".into());
         }
         if mode == "broken" {
             // Stops mid-answer: no finish, no usage, no [DONE].
