@@ -475,25 +475,22 @@ impl Meter {
     }
 }
 
-/// Flushes every `every` (sooner when the queue grows long) and renews the holds every
-/// `every`, until the process ends.
+/// Flushes every `every` (sooner when the queue grows long) and renews the holds as often, but
+/// at least every 5 s (well within the time they are trusted), until the process ends.
 pub async fn run(gw: crate::Gateway, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut renewed = Instant::now();
+    let mut flush = tokio::time::interval(every);
+    let mut renew = tokio::time::interval(Duration::from_secs(5).min(every));
+    for t in [&mut flush, &mut renew] {
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    }
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = gw.meter.wake.notified() => {}
-        }
-        if let Err(e) = gw.flush().await {
-            tracing::warn!(error = %e, "gateway flush failed; will retry");
-        }
-        if renewed.elapsed() >= every {
-            renewed = Instant::now();
-            if let Err(e) = gw.meter.renew(&gw.db).await {
-                tracing::warn!(error = %e, "gateway holds not renewed; will retry");
-            }
+        let result = tokio::select! {
+            _ = flush.tick() => gw.flush().await.map(|_| ()),
+            _ = gw.meter.wake.notified() => gw.flush().await.map(|_| ()),
+            _ = renew.tick() => gw.meter.renew(&gw.db).await,
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "gateway flush or hold renewal failed; will retry");
         }
     }
 }
