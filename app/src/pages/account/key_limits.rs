@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use ops_types::{ApiKeyLimits, ApiKeyView, format_amount, parse_amount};
 
 use crate::components::alert::ErrorBox;
+use crate::components::field::{comma_list, optional_number};
 use crate::components::format::datetime;
 use crate::server::account::SaveKeyLimits;
 
@@ -36,16 +37,6 @@ pub fn summary(k: &ApiKeyView) -> String {
     }
 }
 
-fn number(s: &str) -> Result<Option<i64>, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    s.parse()
-        .map(Some)
-        .map_err(|_| format!("`{s}` is not a whole number"))
-}
-
 #[component]
 pub fn LimitsCard(
     key: ApiKeyView,
@@ -72,12 +63,7 @@ pub fn LimitsCard(
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| -> Result<ApiKeyLimits, String> {
-            let list: Vec<String> = models
-                .get_untracked()
-                .split(',')
-                .map(|m| m.trim().to_string())
-                .filter(|m| !m.is_empty())
-                .collect();
+            let list = comma_list(&models.get_untracked());
             let b = budget.get_untracked();
             Ok(ApiKeyLimits {
                 allowed_models: (!list.is_empty()).then_some(list),
@@ -87,10 +73,10 @@ pub fn LimitsCard(
                     Some(parse_amount(&b).map_err(|e| format!("Budget: {e}"))?)
                 },
                 budget_period: Some(period.get_untracked()),
-                rpm_limit: number(&rpm.get_untracked())
+                rpm_limit: optional_number(&rpm.get_untracked())
                     .map_err(|e| format!("Requests a minute: {e}"))?
                     .map(|n| n.clamp(0, i64::from(i32::MAX)) as i32),
-                tpm_limit: number(&tpm.get_untracked())
+                tpm_limit: optional_number(&tpm.get_untracked())
                     .map_err(|e| format!("Tokens a minute: {e}"))?
                     .map(|n| n.clamp(0, i64::from(i32::MAX)) as i32),
             })

@@ -10,19 +10,11 @@ use ops_types::{
 };
 
 use crate::components::alert::ErrorBox;
+use crate::components::field::comma_list;
 use crate::server::gateway::{SaveLlmModel, list_llm_providers};
 
 /// A model being edited, with the names of the other models (the fallback candidates).
 pub type Editing = Option<(LlmModel, Vec<String>)>;
-
-/// `a, b,,c ` → `[a, b, c]`.
-fn names(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(String::from)
-        .collect()
-}
 
 /// A number typed in a field; what does not parse becomes `bad`, which the server refuses
 /// with the field's rule.
@@ -152,7 +144,7 @@ fn RoutingForm(
             id: Some(id.clone()),
             input: LlmModelForSave {
                 name: name.get_untracked().trim().to_string(),
-                aliases: names(&aliases.get_untracked()),
+                aliases: comma_list(&aliases.get_untracked()),
                 model_group: group.get_untracked(),
                 kind: Some(kind.get_untracked()),
                 input_price: price(input),
@@ -160,7 +152,7 @@ fn RoutingForm(
                 max_output_tokens: (!max.trim().is_empty()).then(|| number(max_tokens, 0)),
                 routing: Some(routing.get_untracked()),
                 retries: Some(number(retries, -1)),
-                fallbacks: names(&fallbacks.get_untracked()),
+                fallbacks: comma_list(&fallbacks.get_untracked()),
                 enabled: enabled.get_untracked(),
                 deployments: deps.with_untracked(|ds| ds.iter().map(Dep::read).collect()),
             },

@@ -7,7 +7,7 @@ use ops_types::{Overage, Plan, SERVICES, format_amount, parse_amount};
 
 use crate::browser::confirm;
 use crate::components::alert::ErrorBox;
-use crate::components::field::TextField;
+use crate::components::field::{TextField, comma_list, optional_number};
 use crate::server::plans::{RemovePlan, SavePlan, list_plans};
 
 #[component]
@@ -108,23 +108,6 @@ fn money_text(m: i64) -> String {
     format_amount(m, "XXX").trim_end_matches(" XXX").to_string()
 }
 
-fn optional(s: &str) -> Result<Option<i64>, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    s.parse()
-        .map(Some)
-        .map_err(|_| format!("`{s}` is not a whole number"))
-}
-
-fn list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(|x| x.trim().to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
-}
-
 #[component]
 fn PlanForm(
     plan: Plan,
@@ -186,16 +169,16 @@ fn PlanForm(
                     .parse()
                     .map_err(|_| "Trial: a number of days".to_string())?,
                 included_credits: amount("Included credits", included)?,
-                request_limit: optional(&requests.get_untracked())
+                request_limit: optional_number(&requests.get_untracked())
                     .map_err(|e| format!("Requests: {e}"))?,
-                rate_limit_rpm: optional(&rpm.get_untracked())
+                rate_limit_rpm: optional_number(&rpm.get_untracked())
                     .map_err(|e| format!("Per minute: {e}"))?
                     .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
                 overage: Overage::parse(&overage.get_untracked()).unwrap_or_default(),
                 services: services.get_untracked(),
-                features: list(&features.get_untracked()),
-                model_groups: list(&groups.get_untracked()),
-                llm_price_percent: optional(&llm_percent.get_untracked())
+                features: comma_list(&features.get_untracked()),
+                model_groups: comma_list(&groups.get_untracked()),
+                llm_price_percent: optional_number(&llm_percent.get_untracked())
                     .map_err(|e| format!("AI price: {e}"))?,
                 public: public.get_untracked(),
                 ..base.clone()
