@@ -153,7 +153,8 @@ impl KeyBudgets {
         if stale && l.budget.is_some() {
             self.sync(db, key, period).await?;
         }
-        let mut claimed = false;
+        // As for accounts: claim again while the need grew since a claim that granted nothing.
+        let (mut claimed, mut futile) = (false, None);
         loop {
             let short = {
                 let mut keys = self.lock();
@@ -163,7 +164,7 @@ impl KeyBudgets {
                     estimate,
                     tokens,
                     holds.trusted() || claimed,
-                    claimed,
+                    futile,
                 ) {
                     Ok(window) => return Ok(window),
                     Err(Err(e)) => return Err(e),
@@ -190,11 +191,12 @@ impl KeyBudgets {
                     .push((scope, -delta));
             }
             claimed = true;
+            futile = (delta == 0).then_some(need);
         }
     }
 
     /// Admits against the key as this replica holds its budget. `Err(Ok((need, window,
-    /// budget)))`: the hold is short (and `last` is false).
+    /// budget)))`: the hold is short (and no claim for as much has granted nothing).
     #[allow(clippy::type_complexity)]
     fn try_admit(
         keys: &mut HashMap<String, KeyUse>,
@@ -202,7 +204,7 @@ impl KeyBudgets {
         estimate: i64,
         tokens: i64,
         trusted: bool,
-        last: bool,
+        futile: Option<i64>,
     ) -> Result<i64, Result<(i64, (i64, i64), i64), GatewayError>> {
         let l = &key.limits;
         let period = l.budget_period.as_deref().unwrap_or("day");
@@ -235,7 +237,7 @@ impl KeyBudgets {
             let used = u.spent + u.pending + u.reserved;
             let need = u.pending + u.reserved + estimate;
             let held = if trusted { u.held } else { 0 };
-            if need > held && used + estimate <= budget && !last {
+            if need > held && used + estimate <= budget && futile.is_none_or(|n| need > n) {
                 return Err(Ok((need, u.window, budget)));
             }
             if used + estimate > budget || need > held {

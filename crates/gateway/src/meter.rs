@@ -236,7 +236,9 @@ impl Meter {
         if !fresh {
             self.sync(db, owner).await?;
         }
-        let mut claimed = false;
+        // A claim is made again while the need grew since the last one granted nothing
+        // (parallel requests reserve meanwhile); none is made once nothing more is free.
+        let (mut claimed, mut futile) = (false, None);
         loop {
             let (need, overage) = {
                 let mut accounts = self.lock_accounts();
@@ -244,7 +246,7 @@ impl Meter {
                     .get_mut(owner)
                     .ok_or_else(|| GatewayError::Internal("account standing missing".into()))?;
                 let trusted = claimed || self.holds.trusted();
-                match Self::try_admit(a, owner, ask, trusted, claimed) {
+                match Self::try_admit(a, owner, ask, trusted, futile) {
                     Ok(t) => return Ok(t),
                     Err(Short::No(e)) => return Err(e),
                     Err(Short::Hold(need, overage)) => (need, overage),
@@ -257,16 +259,18 @@ impl Meter {
                 a.held += delta;
             }
             claimed = true;
+            futile = (delta == 0).then_some(need);
         }
     }
 
-    /// Admits against the account as this replica holds it; `last`: no more holds can be had.
+    /// Admits against the account as this replica holds it; `futile`: the need of a claim that
+    /// granted nothing (no other is made for as much).
     fn try_admit(
         a: &mut Account,
         owner: &Owner,
         ask: &Ask<'_>,
         trusted: bool,
-        last: bool,
+        futile: Option<i64>,
     ) -> Result<Ticket, Short> {
         let now = now_ms();
         let refused =
@@ -330,11 +334,9 @@ impl Meter {
         };
         let estimate = (ask.estimate.saturating_mul(percent.max(0)) + 99) / 100;
         let available = a.available(trusted);
-        if available < estimate && !last {
-            return Err(Short::Hold(
-                a.pending_cost + a.reserved + estimate,
-                p.overage,
-            ));
+        let need = a.pending_cost + a.reserved + estimate;
+        if available < estimate && futile.is_none_or(|n| need > n) {
+            return Err(Short::Hold(need, p.overage));
         }
         if available < estimate {
             let message = format!(
