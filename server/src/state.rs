@@ -55,6 +55,13 @@ impl AppState {
     }
 }
 
+/// The model endpoints take only the gateway (one reference count, not the whole state).
+impl FromRef<AppState> for ops_gateway::Gateway {
+    fn from_ref(state: &AppState) -> Self {
+        state.gateway.clone()
+    }
+}
+
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()

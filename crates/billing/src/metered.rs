@@ -60,22 +60,32 @@ pub async fn spendable_in(
     Ok(spendable(overage, balances(conn, owner.0, owner.1).await?))
 }
 
+/// The requests counted in the period starting at `period_start`, read in the caller's
+/// transaction.
+pub async fn requests_in(
+    conn: &mut AnyConnection,
+    owner: (OwnerKind, &str),
+    period_start: i64,
+) -> Result<i64, BillingError> {
+    Ok(sqlx::query(
+        "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS n FROM usage_counters \
+         WHERE owner_kind = $1 AND owner_id = $2 AND period_start = $3",
+    )
+    .bind(owner.0.as_str())
+    .bind(owner.1)
+    .bind(period_start)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("n")?)
+}
+
 /// The owner's standing now (their subscription is made if missing).
 pub async fn standing(db: &Db, kind: OwnerKind, owner: &str) -> Result<Standing, BillingError> {
     let s: Sub = subscription::of_owner(db, kind, owner).await?;
     let mut conn = db.pool().acquire().await?;
     let plan = plans::load(&mut conn, &s.plan_code).await?;
     let plan = access::effective(&mut conn, &s, &plan).await?;
-    let requests: i64 = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS n FROM usage_counters \
-         WHERE owner_kind = $1 AND owner_id = $2 AND period_start = $3",
-    )
-    .bind(kind.as_str())
-    .bind(owner)
-    .bind(s.period_start)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("n")?;
+    let requests = requests_in(&mut conn, (kind, owner), s.period_start).await?;
     let money = balances(&mut conn, kind, owner).await?;
     Ok(Standing {
         spendable: spendable(plan.overage, money),

@@ -1,5 +1,5 @@
-//! Holds: how several replicas share one account's credits and one key's budget without
-//! overspending them (table `llm_holds`).
+//! Holds: how several replicas share one account's credits, its plan's requests per period
+//! and one key's budget without going past them (table `llm_holds`).
 //!
 //! Each replica admits requests in memory against its own hold on a scope (an account, or a
 //! key's budget period). When a request does not fit, the replica takes more in one short
@@ -29,6 +29,12 @@ pub const TTL_MS: i64 = 30_000;
 pub enum Limit<'a> {
     /// An account's credits, as its plan lets requests spend them.
     Account(&'a Owner, Overage),
+    /// A plan's `max` requests in the period starting at `period`.
+    Requests {
+        owner: &'a Owner,
+        period: i64,
+        max: i64,
+    },
     /// A key's budget in one period `(start, end)`.
     Key {
         key_id: &'a str,
@@ -39,6 +45,12 @@ pub enum Limit<'a> {
 
 pub fn account_scope(owner: &Owner) -> String {
     format!("{}:{}", owner.0.as_str(), owner.1)
+}
+
+/// The plan's request allowance of an account. One scope for every period: what a hold
+/// covers is requests admitted and not yet counted, whichever period counts them.
+pub fn requests_scope(owner: &Owner) -> String {
+    format!("requests:{}:{}", owner.0.as_str(), owner.1)
 }
 
 pub fn key_scope(key_row: &str, window_start: i64) -> String {
@@ -142,6 +154,10 @@ impl Holds {
         let allowed = match limit {
             Limit::Account(owner, overage) => {
                 ops_billing::metered::spendable_in(&mut tx, (owner.0, &owner.1), overage).await?
+            }
+            Limit::Requests { owner, period, max } => {
+                max - ops_billing::metered::requests_in(&mut tx, (owner.0, &owner.1), period)
+                    .await?
             }
             Limit::Key {
                 key_id,

@@ -76,12 +76,18 @@ impl Journal {
         closed
     }
 
-    /// Deletes the segments up to and including `upto`.
-    pub fn committed(&self, upto: u64) {
-        for (n, path) in segments(&self.dir) {
-            if n <= upto {
-                let _ = std::fs::remove_file(path);
-            }
+    /// The folder of the segments.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Deletes the segments in `dir` up to and including `upto` (blocking file work: the flusher
+/// runs it off the request workers, and outside the journal's lock).
+pub fn remove_up_to(dir: &Path, upto: u64) {
+    for (n, path) in segments(dir) {
+        if n <= upto {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -122,6 +128,6 @@ pub async fn open(db: &Db, dir: &Path) -> Result<(Journal, usize), GatewayError>
         segment: next,
         file: None,
     };
-    journal.committed(next.saturating_sub(1));
+    remove_up_to(dir, next.saturating_sub(1));
     Ok((journal, missing.len()))
 }

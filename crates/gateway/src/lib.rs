@@ -7,6 +7,7 @@
 //! the answer ends and written in batches with the request log ([`log`]). Nothing on the hot
 //! path waits on the database.
 
+mod account;
 pub mod admin;
 pub mod anthropic;
 pub mod budget;

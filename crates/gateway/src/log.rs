@@ -49,6 +49,9 @@ pub struct Row {
     /// The start of the key's budget period at admission (0: the key has no budget).
     #[serde(default)]
     pub key_window: i64,
+    /// Admitted against the plan's request limit (its hold is lowered when written).
+    #[serde(default)]
+    pub limited: bool,
 }
 
 /// Per account, what a written batch did.
@@ -57,6 +60,8 @@ pub struct Written {
     pub settled: i64,
     /// Successful requests (those that count against plan limits).
     pub counted: i64,
+    /// Of those, the ones admitted against the plan's request limit.
+    pub limited: i64,
     /// What the account may spend now.
     pub spendable: i64,
 }
@@ -112,23 +117,24 @@ async fn insert(
         }
         sql.push_str(" ON CONFLICT (id) DO NOTHING");
         let mut q = sqlx::query(&sql);
+        // Borrowed, not cloned: the statement only lives for this call.
         for r in chunk {
-            let entry = entries.get(&(r.owner_kind, r.owner_id.as_str())).cloned();
+            let entry = entries.get(&(r.owner_kind, r.owner_id.as_str()));
             q = q
-                .bind(r.id.clone())
+                .bind(r.id.as_str())
                 .bind(r.at)
-                .bind(r.key_id.clone())
-                .bind(r.user_id.clone())
+                .bind(r.key_id.as_str())
+                .bind(r.user_id.as_str())
                 .bind(r.owner_kind.as_str())
-                .bind(r.owner_id.clone())
-                .bind(r.endpoint.clone())
-                .bind(r.model.clone())
+                .bind(r.owner_id.as_str())
+                .bind(r.endpoint.as_str())
+                .bind(r.model.as_str())
                 .bind(i64::from(r.stream))
-                .bind(r.provider.clone())
-                .bind(r.deployment_id.clone())
-                .bind(r.credential.clone())
+                .bind(r.provider.as_str())
+                .bind(r.deployment_id.as_deref())
+                .bind(r.credential.as_str())
                 .bind(i64::from(r.status))
-                .bind(r.error_code.clone())
+                .bind(r.error_code.as_deref())
                 .bind(r.input_tokens)
                 .bind(r.output_tokens)
                 .bind(i64::from(r.counted))
@@ -137,9 +143,9 @@ async fn insert(
                 .bind(r.list_cost)
                 .bind(r.latency_ms)
                 .bind(r.first_byte_ms)
-                .bind(r.attempts.clone())
-                .bind(r.explain.clone())
-                .bind(entry);
+                .bind(r.attempts.as_str())
+                .bind(r.explain.as_str())
+                .bind(entry.map(String::as_str));
         }
         q.execute(&mut *conn).await?;
     }
@@ -161,7 +167,8 @@ type DayKey<'r> = (
 
 async fn rollup(conn: &mut ops_db::AnyConnection, rows: &[&Row]) -> Result<(), GatewayError> {
     const DAY_MS: i64 = 86_400_000;
-    let mut days: HashMap<DayKey, [i64; 7]> = HashMap::new();
+    // Eight strings a key: a fast hash, not SipHash (keys come from our own rows).
+    let mut days: rustc_hash::FxHashMap<DayKey, [i64; 7]> = Default::default();
     for r in rows {
         let k = (
             r.at.div_euclid(DAY_MS),
@@ -277,8 +284,12 @@ pub async fn write(
             (counted.len() as i64, quantity, charged.amount),
         )
         .await?;
-        // What was settled leaves this replica's hold as it is charged.
+        // What was settled leaves this replica's holds as it is charged and counted.
         holds::add(&mut tx, replica, &holds::account_scope(owner), -cost).await?;
+        let limited = counted.iter().filter(|r| r.limited).count() as i64;
+        if limited > 0 {
+            holds::add(&mut tx, replica, &holds::requests_scope(owner), -limited).await?;
+        }
         if let Some(entry) = charged.entry {
             entries.insert((kind, id), entry);
         }
@@ -287,6 +298,7 @@ pub async fn write(
             Written {
                 settled: cost,
                 counted: counted.len() as i64,
+                limited,
                 spendable: charged.spendable,
             },
         );

@@ -12,11 +12,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ops_billing::metered::{self, Standing};
-use ops_db::{Db, now_ms};
-use ops_types::{ErrorCode, OwnerKind, format_amount};
+use ops_billing::metered;
+use ops_db::Db;
+use ops_types::OwnerKind;
 
 use crate::GatewayError;
+use crate::account::{Account, Claim, Futile, Short};
 use crate::holds::{self, Holds, Limit};
 use crate::journal::Journal;
 use crate::log::Row;
@@ -25,45 +26,9 @@ pub type Owner = (OwnerKind, String);
 
 /// A standing older than this is read again before admitting (plan changes, top-ups).
 const STALE: Duration = Duration::from_secs(10);
-const MINUTE_MS: i64 = 60_000;
 /// A queue this long is flushed at once, without waiting for the next tick: batches stay
 /// small under heavy traffic (memory, and the time a flush holds a worker).
 const FLUSH_AT: usize = 1024;
-
-struct Account {
-    standing: Standing,
-    synced: Instant,
-    /// Settled, not yet written.
-    pending_cost: i64,
-    pending_requests: i64,
-    reserved: i64,
-    in_flight: i64,
-    /// Requests admitted in the current and the previous minute (a sliding window).
-    minute: (i64, i64, i64),
-    /// This replica's hold on the account's credits ([`holds`]), and what it settled since
-    /// the holds were last renewed.
-    held: i64,
-    lately: i64,
-}
-
-impl Account {
-    /// What this replica may still reserve: within its hold (none while the holds cannot be
-    /// renewed) and what the account held when last read.
-    fn available(&self, trusted: bool) -> i64 {
-        let held = if trusted { self.held } else { 0 };
-        self.standing.spendable.min(held) - self.pending_cost - self.reserved
-    }
-
-    fn rate(&mut self, now: i64) -> i64 {
-        let m = now / MINUTE_MS;
-        let (cur, n, _) = self.minute;
-        if m != cur {
-            self.minute = (m, 0, if m == cur + 1 { n } else { 0 });
-        }
-        let into = (now % MINUTE_MS) as f64 / MINUTE_MS as f64;
-        self.minute.1 + (self.minute.2 as f64 * (1.0 - into)) as i64
-    }
-}
 
 /// A reservation held while one request runs.
 #[derive(Debug, Clone)]
@@ -77,6 +42,8 @@ pub struct Ticket {
     pub price_percent: i64,
     /// The start of the key's budget period (0: no budget).
     pub key_window: i64,
+    /// Admitted against the plan's request limit (and this replica's hold on it).
+    pub limited: bool,
 }
 
 /// What a request asks of its account.
@@ -106,23 +73,6 @@ pub struct Meter {
     pub holds: Holds,
     /// Wakes the flusher early (see [`FLUSH_AT`]).
     wake: tokio::sync::Notify,
-}
-
-/// Why an account cannot admit a request now.
-enum Short {
-    /// Refused.
-    No(GatewayError),
-    /// Its hold is short: this replica needs `need` held (with the plan's overage rule).
-    Hold(i64, ops_types::Overage),
-}
-
-fn refused(status: u16, code: ErrorCode, message: String, retry: Option<i64>) -> GatewayError {
-    GatewayError::Refused {
-        status,
-        code: code.as_str(),
-        message,
-        retry_after: retry.map(|ms| (ms.max(0) as u64).div_ceil(1000).max(1)),
-    }
 }
 
 impl Meter {
@@ -176,20 +126,7 @@ impl Meter {
                 a.synced = Instant::now();
             }
             None => {
-                accounts.insert(
-                    owner.clone(),
-                    Account {
-                        standing,
-                        synced: Instant::now(),
-                        pending_cost: 0,
-                        pending_requests: 0,
-                        reserved: 0,
-                        in_flight: 0,
-                        minute: (0, 0, 0),
-                        held: 0,
-                        lately: 0,
-                    },
-                );
+                accounts.insert(owner.clone(), Account::new(standing));
             }
         }
         Ok(())
@@ -238,135 +175,42 @@ impl Meter {
         }
         // A claim is made again while the need grew since the last one granted nothing
         // (parallel requests reserve meanwhile); none is made once nothing more is free.
-        let (mut claimed, mut futile) = (false, None);
+        let (mut claimed, mut futile) = (false, Futile::default());
         loop {
-            let (need, overage) = {
+            let claim = {
                 let mut accounts = self.lock_accounts();
                 let a = accounts
                     .get_mut(owner)
                     .ok_or_else(|| GatewayError::Internal("account standing missing".into()))?;
                 let trusted = claimed || self.holds.trusted();
-                match Self::try_admit(a, owner, ask, trusted, futile) {
+                match a.admit(owner, ask, trusted, futile) {
                     Ok(t) => return Ok(t),
                     Err(Short::No(e)) => return Err(e),
-                    Err(Short::Hold(need, overage)) => (need, overage),
+                    Err(Short::Hold(claim)) => claim,
                 }
             };
-            let scope = holds::account_scope(owner);
-            let limit = Limit::Account(owner, overage);
-            let delta = self.holds.claim(db, &scope, limit, need).await?;
-            if let Some(a) = self.lock_accounts().get_mut(owner) {
-                a.held += delta;
+            match claim {
+                Claim::Credits(need, overage) => {
+                    let scope = holds::account_scope(owner);
+                    let limit = Limit::Account(owner, overage);
+                    let delta = self.holds.claim(db, &scope, limit, need).await?;
+                    if let Some(a) = self.lock_accounts().get_mut(owner) {
+                        a.held += delta;
+                    }
+                    futile.credits = (delta == 0).then_some(need);
+                }
+                Claim::Requests { need, max, period } => {
+                    let scope = holds::requests_scope(owner);
+                    let limit = Limit::Requests { owner, period, max };
+                    let delta = self.holds.claim(db, &scope, limit, need).await?;
+                    if let Some(a) = self.lock_accounts().get_mut(owner) {
+                        a.requests_held += delta;
+                    }
+                    futile.requests = (delta == 0).then_some(need);
+                }
             }
             claimed = true;
-            futile = (delta == 0).then_some(need);
         }
-    }
-
-    /// Admits against the account as this replica holds it; `futile`: the need of a claim that
-    /// granted nothing (no other is made for as much).
-    fn try_admit(
-        a: &mut Account,
-        owner: &Owner,
-        ask: &Ask<'_>,
-        trusted: bool,
-        futile: Option<i64>,
-    ) -> Result<Ticket, Short> {
-        let now = now_ms();
-        let refused =
-            |status, code, message, retry| Short::No(refused(status, code, message, retry));
-        let used_rate = a.rate(now);
-        let s = &a.standing;
-        let p = &s.plan;
-        if s.status == "suspended" {
-            return Err(refused(
-                402,
-                ErrorCode::PlanRequired,
-                "this subscription is suspended".into(),
-                None,
-            ));
-        }
-        if !p.services.iter().any(|x| x == ask.service) {
-            return Err(refused(
-                402,
-                ErrorCode::PlanRequired,
-                format!(
-                    "the {} plan does not include `{}`; upgrade to use it",
-                    p.name, ask.service
-                ),
-                None,
-            ));
-        }
-        if !p.model_groups.iter().any(|g| g == ask.group) {
-            return Err(Short::No(GatewayError::Forbidden(format!(
-                "the {} plan does not include the model `{}` (group `{}`); upgrade to use it",
-                p.name, ask.model, ask.group
-            ))));
-        }
-        if let Some(max) = p.request_limit {
-            let used = s.requests + a.pending_requests + a.in_flight;
-            if used >= max {
-                return Err(refused(
-                    429,
-                    ErrorCode::QuotaExceeded,
-                    format!(
-                        "the {} plan allows {max} requests this period; {used} used; resets at {}",
-                        p.name,
-                        ops_types::date_time_of_ms(s.period_end)
-                    ),
-                    Some(s.period_end - now),
-                ));
-            }
-        }
-        if let Some(rpm) = p.rate_limit_rpm
-            && used_rate >= i64::from(rpm)
-        {
-            return Err(refused(
-                429,
-                ErrorCode::RateLimited,
-                format!("the {} plan allows {rpm} requests a minute", p.name),
-                Some(MINUTE_MS - now % MINUTE_MS),
-            ));
-        }
-        let percent = match ask.fee_percent {
-            Some(f) => f,
-            None => p.llm_price_percent.unwrap_or(100),
-        };
-        let estimate = (ask.estimate.saturating_mul(percent.max(0)) + 99) / 100;
-        let available = a.available(trusted);
-        let need = a.pending_cost + a.reserved + estimate;
-        if available < estimate && futile.is_none_or(|n| need > n) {
-            return Err(Short::Hold(need, p.overage));
-        }
-        if available < estimate {
-            let message = format!(
-                "not enough credits for this request: up to {} may be charged, {} available{}",
-                format_amount(estimate, "USD"),
-                format_amount(available.max(0), "USD"),
-                if p.overage == ops_types::Overage::Block {
-                    format!(
-                        " (the {} plan's included credits; they reset on {})",
-                        p.name,
-                        ops_types::date_of_ms(s.period_end)
-                    )
-                } else {
-                    "; buy credits, or lower max_tokens".into()
-                }
-            );
-            return Err(refused(402, ErrorCode::InsufficientCredits, message, None));
-        }
-        a.reserved += estimate;
-        a.in_flight += 1;
-        a.minute.1 += 1;
-        Ok(Ticket {
-            owner: owner.clone(),
-            key_row: ask.key.id.clone(),
-            amount: estimate,
-            period_start: s.period_start,
-            overage: p.overage,
-            price_percent: p.llm_price_percent.unwrap_or(100),
-            key_window: 0,
-        })
     }
 
     /// Ends a reservation: `row.cost` (at most the reservation) is charged at the next flush.
@@ -375,6 +219,7 @@ impl Meter {
         row.period_start = ticket.period_start;
         row.overage = ticket.overage;
         row.key_window = ticket.key_window;
+        row.limited = ticket.limited;
         self.keys.settle(
             &ticket.key_row,
             ticket.amount,
@@ -390,6 +235,7 @@ impl Meter {
                 a.lately += row.cost;
                 if row.status < 400 {
                     a.pending_requests += 1;
+                    a.requests_lately += 1;
                 }
             }
         }
@@ -418,8 +264,9 @@ impl Meter {
         match crate::log::write(db, &self.holds.replica, &rows).await {
             Ok(charged) => {
                 self.keys.flushed(&rows);
-                if let (Some(j), Some(upto)) = (self.lock_journal().as_ref(), segment) {
-                    j.committed(upto);
+                let dir = self.lock_journal().as_ref().map(|j| j.dir().to_path_buf());
+                if let (Some(dir), Some(upto)) = (dir, segment) {
+                    tokio::task::spawn_blocking(move || crate::journal::remove_up_to(&dir, upto));
                 }
                 self.generation
                     .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
@@ -429,6 +276,7 @@ impl Meter {
                         a.pending_cost -= c.settled;
                         a.held -= c.settled;
                         a.pending_requests -= c.counted;
+                        a.requests_held -= c.limited;
                         a.standing.requests += c.counted;
                         a.standing.spendable = c.spendable;
                     }
@@ -455,7 +303,18 @@ impl Meter {
                 a.held += d;
                 changes.push((holds::account_scope(owner), d));
             }
-            holding |= a.held != 0;
+            let d = holds::give_back(
+                a.requests_held,
+                a.pending_requests,
+                a.in_flight,
+                a.requests_lately,
+            );
+            a.requests_lately = 0;
+            if d != 0 {
+                a.requests_held += d;
+                changes.push((holds::requests_scope(owner), d));
+            }
+            holding |= a.held != 0 || a.requests_held != 0;
         }
         if changes.is_empty() && !holding {
             // Nothing held: an idle replica does not write every tick.
@@ -466,8 +325,14 @@ impl Meter {
             // Nothing was given back: hold it again here.
             let mut accounts = self.lock_accounts();
             for (owner, a) in accounts.iter_mut() {
-                if let Some((_, d)) = changes.iter().find(|c| c.0 == holds::account_scope(owner)) {
-                    a.held -= d;
+                let (credits, requests) =
+                    (holds::account_scope(owner), holds::requests_scope(owner));
+                for (scope, d) in &changes {
+                    if *scope == credits {
+                        a.held -= d;
+                    } else if *scope == requests {
+                        a.requests_held -= d;
+                    }
                 }
             }
             self.keys.take_back(&changes);

@@ -9,7 +9,8 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use ops_db::{new_id, now_ms};
 use serde_json::Value;
 
@@ -66,10 +67,20 @@ fn row(caller: &Caller, endpoint: Endpoint, model: &str, stream: bool) -> Row {
         overage: ops_types::Overage::Block,
         period_start: 0,
         key_window: 0,
+        limited: false,
     }
 }
 
-fn header(res: &mut Response, name: &'static str, value: &str) {
+/// The `x-ops-*` answer headers, parsed once.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-ops-request-id");
+const MODEL: HeaderName = HeaderName::from_static("x-ops-model");
+const PROVIDER: HeaderName = HeaderName::from_static("x-ops-provider");
+const DEPLOYMENT: HeaderName = HeaderName::from_static("x-ops-deployment");
+const CREDENTIAL: HeaderName = HeaderName::from_static("x-ops-credential");
+const ATTEMPTS: HeaderName = HeaderName::from_static("x-ops-attempts");
+const COST: HeaderName = HeaderName::from_static("x-ops-cost");
+
+fn header(res: &mut Response, name: HeaderName, value: &str) {
     if let Ok(v) = HeaderValue::from_str(value) {
         res.headers_mut().insert(name, v);
     }
@@ -218,27 +229,30 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
 
         let meter = Metered::new(finish, served.response, mode);
         let mut res = Response::new(Body::from_stream(meter));
-        header(&mut res, "content-type", "text/event-stream");
-        header(&mut res, "cache-control", "no-cache");
+        res.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         res
     } else {
         match whole(finish, &parsed, endpoint, served).await {
             Ok((bytes, cost)) => {
                 let mut res = Response::new(Body::from(bytes));
-                header(&mut res, "content-type", "application/json");
-                header(&mut res, "x-ops-cost", &cost.to_string());
+                res.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                header(&mut res, COST, &cost.to_string());
                 res
             }
             Err(e) => return render(&e, endpoint),
         }
     };
     *res.status_mut() = StatusCode::OK;
-    header(&mut res, "x-ops-request-id", &request_id);
-    header(&mut res, "x-ops-model", &served_model);
-    header(&mut res, "x-ops-provider", &provider);
-    header(&mut res, "x-ops-deployment", &deployment);
-    header(&mut res, "x-ops-credential", &credential);
-    header(&mut res, "x-ops-attempts", &attempts.len().to_string());
+    header(&mut res, REQUEST_ID, &request_id);
+    header(&mut res, MODEL, &served_model);
+    header(&mut res, PROVIDER, &provider);
+    header(&mut res, DEPLOYMENT, &deployment);
+    header(&mut res, CREDENTIAL, &credential);
+    header(&mut res, ATTEMPTS, &attempts.len().to_string());
     res
 }
 

@@ -1,6 +1,6 @@
 //! Several replicas on one database: each admits requests against its own hold on an
-//! account's credits and a key's budget (`llm_holds`), so together they never spend more than
-//! either allows.
+//! account's credits, its plan's requests and a key's budget (`llm_holds`), so together they
+//! never go past what any of them allows.
 
 use serde_json::{Value, json};
 
@@ -8,28 +8,42 @@ use crate::gateway::{call, chat, gateway_app, leave_300, logged};
 use crate::helpers::{TestApp, backends};
 use crate::llm_stub;
 
-/// `rounds` times, four requests at once on each of two replicas (the app over HTTP, and
-/// `other` called directly) with `key`; returns how many were served.
-async fn race(app: &TestApp, other: &ops_gateway::Gateway, key: &str, rounds: usize) -> i64 {
-    use ops_gateway::upstream::Endpoint;
-    let body = chat("m-basic", false);
-    let raw = axum::body::Bytes::from(body.to_string());
-    let mut headers = http::HeaderMap::new();
-    headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
+/// A replica to send requests to: the app over HTTP, or a gateway called directly.
+#[derive(Clone, Copy)]
+enum Replica<'a> {
+    App(&'a TestApp),
+    Direct(&'a ops_gateway::Gateway),
+}
+
+impl Replica<'_> {
+    async fn chat(self, key: &str) -> u16 {
+        use ops_gateway::upstream::Endpoint;
+        let body = chat("m-basic", false);
+        match self {
+            Replica::App(app) => call(app, "/v1/chat/completions", key, &body)
+                .await
+                .status()
+                .as_u16(),
+            Replica::Direct(gw) => {
+                let mut headers = http::HeaderMap::new();
+                headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
+                let raw = axum::body::Bytes::from(body.to_string());
+                ops_gateway::proxy::handle(gw, Endpoint::Chat, &headers, raw)
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        }
+    }
+}
+
+/// `rounds` times, four requests at once on each of two replicas with `key`; returns how many
+/// were served.
+async fn race(a: Replica<'_>, b: Replica<'_>, key: &str, rounds: usize) -> i64 {
     let mut ok = 0;
     for _ in 0..rounds {
-        let here = (0..4).map(|_| async {
-            call(app, "/v1/chat/completions", key, &body)
-                .await
-                .status()
-                .as_u16()
-        });
-        let there = (0..4).map(|_| async {
-            ops_gateway::proxy::handle(other, Endpoint::Chat, &headers, raw.clone())
-                .await
-                .status()
-                .as_u16()
-        });
+        let here = (0..4).map(|_| a.chat(key));
+        let there = (0..4).map(|_| b.chat(key));
         let (a, b) = futures::future::join(
             futures::future::join_all(here),
             futures::future::join_all(there),
@@ -43,10 +57,32 @@ async fn race(app: &TestApp, other: &ops_gateway::Gateway, key: &str, rounds: us
     ok
 }
 
-/// What the replicas hold, all scopes together.
+/// A second replica on the app's database, with its own journal folder.
+async fn replica(app: &TestApp) -> (ops_gateway::Gateway, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("ops-replica-{}", ops_db::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gw = ops_gateway::Gateway::start(app.db.clone(), app.key.clone(), &dir)
+        .await
+        .unwrap();
+    (gw, dir)
+}
+
+/// What the replicas hold on credits and budgets (all scopes but the plans' requests).
 async fn held(app: &TestApp) -> i64 {
     sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM llm_holds WHERE replica <> '' AND amount > 0",
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM llm_holds WHERE replica <> '' \
+         AND amount > 0 AND scope NOT LIKE 'requests:%'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+/// What the replicas hold of the plans' requests.
+async fn held_requests(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM llm_holds WHERE replica <> '' \
+         AND amount > 0 AND scope LIKE 'requests:%'",
     )
     .fetch_one(app.db.pool())
     .await
@@ -54,22 +90,19 @@ async fn held(app: &TestApp) -> i64 {
 }
 
 /// Two replicas on one database (the app, and a second gateway that does not flush during the
-/// run) at the edge of one balance, then of one key's budget: each admits only against its own
-/// hold, so together they serve no more than the balance or the budget pays for, and every
-/// request served is charged in full.
+/// run) at the edge of one balance, then of one key's budget, then of the plan's requests per
+/// period: each admits only against its own hold, so together they serve no more than the
+/// balance or the budget pays for, or the plan allows, and every request served is charged
+/// and counted.
 #[tokio::test]
-async fn two_replicas_never_spend_more_than_the_balance_or_a_budget() {
+async fn two_replicas_never_go_past_the_balance_a_budget_or_the_plans_requests() {
     let stub = llm_stub::start().await;
     for backend in backends() {
         let (app, admin, me, key) = gateway_app(backend, &stub).await;
         // 300 left: 15 requests at 20 each, whichever replica serves them.
         let uid = leave_300(&app, &admin, &me).await;
-        let dir = std::env::temp_dir().join(format!("ops-replica-{}", ops_db::new_id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let other = ops_gateway::Gateway::start(app.db.clone(), app.key.clone(), &dir)
-            .await
-            .unwrap();
-        let ok = race(&app, &other, &key, 10).await;
+        let (other, dir) = replica(&app).await;
+        let ok = race(Replica::App(&app), Replica::Direct(&other), &key, 10).await;
         assert!(ok <= 15, "{ok} requests served for a balance of 15");
         assert!(ok >= 2, "{ok}");
         other.flush().await.unwrap();
@@ -96,7 +129,7 @@ async fn two_replicas_never_spend_more_than_the_balance_or_a_budget() {
             .await
             .unwrap();
         let limited_key = limited["secret"].as_str().unwrap();
-        let ok = race(&app, &other, limited_key, 10).await;
+        let ok = race(Replica::App(&app), Replica::Direct(&other), limited_key, 10).await;
         assert!(ok <= 15, "{ok} requests served for a budget of 15");
         assert!(ok >= 2, "{ok}");
         other.flush().await.unwrap();
@@ -113,6 +146,56 @@ async fn two_replicas_never_spend_more_than_the_balance_or_a_budget() {
         .await
         .unwrap();
         assert_eq!(spent, 20 * ok);
-        let _ = std::fs::remove_dir_all(&dir);
+
+        // -- The plan allows 15 more requests this period than are counted, and credits spare.
+        let counted = || async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) FROM usage_counters WHERE owner_id = $1",
+            )
+            .bind(&uid)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+        };
+        // The free plan allows 1,000 requests, so the replicas held some of those too: idle,
+        // they give them back at their next renewals.
+        for _ in 0..2 {
+            other.meter.renew(&app.db).await.unwrap();
+        }
+        for _ in 0..100 {
+            if held_requests(&app).await == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            held_requests(&app).await,
+            0,
+            "idle replicas still hold requests"
+        );
+        let before = counted().await;
+        let mut free: Value = app
+            .get_json(&admin, "/api/v1/subscriptions/plans/free")
+            .await;
+        free["request_limit"] = json!(before + 15);
+        let res = app
+            .put_json(&admin, "/api/v1/subscriptions/plans/free", &free)
+            .await;
+        assert_eq!(res.status(), 200);
+        // Two fresh replicas, which read the plan as it is now.
+        let ((a, dir_a), (b, dir_b)) = (replica(&app).await, replica(&app).await);
+        let ok = race(Replica::Direct(&a), Replica::Direct(&b), &key, 10).await;
+        assert!(ok <= 15, "{ok} requests served for an allowance of 15");
+        assert!(ok >= 2, "{ok}");
+        a.flush().await.unwrap();
+        b.flush().await.unwrap();
+        assert_eq!(counted().await, before + ok);
+        assert!(
+            counted().await + held_requests(&app).await <= before + 15,
+            "the request holds exceed what is left"
+        );
+        for d in [dir, dir_a, dir_b] {
+            let _ = std::fs::remove_dir_all(&d);
+        }
     }
 }

@@ -8,16 +8,16 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ops_gateway::proxy;
 use ops_gateway::upstream::Endpoint;
+use ops_gateway::{Gateway, proxy};
 use serde_json::json;
 
 use crate::state::AppState;
 
 /// Reads the body up to the gateway's limit; past it, 413 in OpenAI's envelope.
-async fn serve(state: &AppState, endpoint: Endpoint, headers: &HeaderMap, body: Body) -> Response {
+async fn serve(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, body: Body) -> Response {
     match axum::body::to_bytes(body, proxy::MAX_BODY).await {
-        Ok(bytes) => proxy::handle(&state.gateway, endpoint, headers, bytes).await,
+        Ok(bytes) => proxy::handle(gw, endpoint, headers, bytes).await,
         Err(_) => proxy::render(
             &ops_gateway::GatewayError::TooLarge(proxy::MAX_BODY),
             endpoint,
@@ -25,34 +25,29 @@ async fn serve(state: &AppState, endpoint: Endpoint, headers: &HeaderMap, body: 
     }
 }
 
-pub async fn chat(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    serve(&state, Endpoint::Chat, &headers, body).await
+pub async fn chat(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
+    serve(&gw, Endpoint::Chat, &headers, body).await
 }
 
-pub async fn completions(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    serve(&state, Endpoint::Completions, &headers, body).await
+pub async fn completions(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
+    serve(&gw, Endpoint::Completions, &headers, body).await
 }
 
-pub async fn messages(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    serve(&state, Endpoint::Messages, &headers, body).await
+pub async fn messages(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
+    serve(&gw, Endpoint::Messages, &headers, body).await
 }
 
-pub async fn embeddings(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    serve(&state, Endpoint::Embeddings, &headers, body).await
+pub async fn embeddings(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
+    serve(&gw, Endpoint::Embeddings, &headers, body).await
 }
 
 /// The models the key's account may use, in OpenAI's list shape.
-pub async fn models(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let gw = &state.gateway;
+pub async fn models(State(gw): State<Gateway>, headers: HeaderMap) -> Response {
     let caller = match gw.keys.resolve(&gw.db, &headers).await {
         Ok(c) => c,
         Err(e) => return e.openai(),
     };
-    match ops_gateway::models::offers(gw, &caller.owner).await {
+    match ops_gateway::models::offers(&gw, &caller.owner).await {
         Ok(offers) => {
             let data: Vec<_> = offers
                 .iter()
