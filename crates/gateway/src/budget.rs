@@ -155,6 +155,7 @@ impl KeyBudgets {
         }
         // As for accounts: claim again while the need grew since a claim that granted nothing.
         let (mut claimed, mut futile) = (false, None);
+        let mut serial = None;
         loop {
             let short = {
                 let mut keys = self.lock();
@@ -171,6 +172,11 @@ impl KeyBudgets {
                     Err(Ok(short)) => short,
                 }
             };
+            if serial.is_none() {
+                // As for accounts: check again once no other claim is in progress.
+                serial = Some(holds.serial().await);
+                continue;
+            }
             let (need, window, budget) = short;
             let scope = holds::key_scope(&key.id, window.0);
             let limit = Limit::Key {

@@ -62,6 +62,8 @@ pub struct Holds {
     pub replica: String,
     /// When the holds were last renewed (ms).
     renewed: AtomicI64,
+    /// Taken around a claim and the in-memory change it makes ([`Holds::serial`]).
+    claiming: tokio::sync::Mutex<()>,
 }
 
 impl Default for Holds {
@@ -69,6 +71,7 @@ impl Default for Holds {
         Holds {
             replica: new_id(),
             renewed: AtomicI64::new(now_ms()),
+            claiming: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -112,6 +115,14 @@ pub async fn add(
 }
 
 impl Holds {
+    /// This replica's claims, one at a time. A request that finds its hold short takes this,
+    /// checks again, and only then claims; it adds the grant to its in-memory hold before
+    /// letting go. Otherwise a claim could read a hold already raised in the database by
+    /// another request that has not yet raised it in memory, be granted nothing, and refuse.
+    pub async fn serial(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.claiming.lock().await
+    }
+
     /// Whether the in-memory holds may be admitted against: they were renewed within half
     /// their lifetime (past that, the database may soon stop counting them).
     pub fn trusted(&self) -> bool {

@@ -176,6 +176,7 @@ impl Meter {
         // A claim is made again while the need grew since the last one granted nothing
         // (parallel requests reserve meanwhile); none is made once nothing more is free.
         let (mut claimed, mut futile) = (false, Futile::default());
+        let mut serial = None;
         loop {
             let claim = {
                 let mut accounts = self.lock_accounts();
@@ -189,6 +190,11 @@ impl Meter {
                     Err(Short::Hold(claim)) => claim,
                 }
             };
+            if serial.is_none() {
+                // Check again once no other claim of this replica's is in progress.
+                serial = Some(self.holds.serial().await);
+                continue;
+            }
             match claim {
                 Claim::Credits(need, overage) => {
                     let scope = holds::account_scope(owner);
