@@ -115,10 +115,11 @@ pub async fn add(
 }
 
 impl Holds {
-    /// This replica's claims, one at a time. A request that finds its hold short takes this,
-    /// checks again, and only then claims; it adds the grant to its in-memory hold before
-    /// letting go. Otherwise a claim could read a hold already raised in the database by
-    /// another request that has not yet raised it in memory, be granted nothing, and refuse.
+    /// This replica's claims and renewals, one at a time. A request that finds its hold short
+    /// takes this, checks again, and only then claims; it adds the grant to its in-memory hold
+    /// before letting go. Otherwise a claim could read a hold that the database and memory do
+    /// not yet agree on (raised by another claim, or lowered by a renewal, in one but not yet
+    /// the other), be granted too little, and refuse.
     pub async fn serial(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.claiming.lock().await
     }

@@ -300,6 +300,9 @@ impl Meter {
 
     /// Renews this replica's holds, giving back what it has not needed lately.
     pub async fn renew(&self, db: &Db) -> Result<(), GatewayError> {
+        // Not beside a claim: this lowers the holds in memory before it writes them, and a
+        // claim reading the higher hold in between would be granted too little and refuse.
+        let _serial = self.holds.serial().await;
         let mut changes = self.keys.give_back();
         let mut holding = self.keys.holding();
         for (owner, a) in self.lock_accounts().iter_mut() {
