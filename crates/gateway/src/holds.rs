@@ -1,12 +1,13 @@
 //! Holds: how several replicas share one account's credits, its plan's requests per period
 //! and one key's budget without going past them (table `llm_holds`).
 //!
-//! Each replica admits requests in memory against its own hold on a scope (an account, or a
-//! key's budget period). When a request does not fit, the replica takes more in one short
-//! transaction under the scope's lock: what the scope allows, less what the other replicas
-//! hold, is free; it takes what it needs plus half of the rest. The flush that charges a batch
-//! lowers the hold by what it charged, in the same transaction, so the holds never add up to
-//! more than the account holds. Every flush tick renews this replica's holds and gives back
+//! Each replica admits requests in memory against its own hold on a scope (an account's
+//! credits, its plan's requests, or a key's budget period). When a request does not fit, the
+//! replica takes more in one short transaction under the scope's lock: what the scope allows,
+//! less what the other replicas hold, is free; it takes what it needs plus half of the rest.
+//! The flush that charges and counts a batch lowers the holds by what it charged and counted,
+//! in the same transaction, so the holds never add up to more than is left. Claims and
+//! renewals of one replica run one at a time ([`Holds::serial`]). Every flush tick renews this replica's holds and gives back
 //! what it has not needed lately. A replica that stops renewing (it crashed) no longer counts
 //! once its holds expire; one that cannot renew stops trusting its own holds before then.
 //!
