@@ -13,6 +13,7 @@ use ops_types::{
 
 use crate::Gateway;
 use crate::catalogue::{KEY_CONTEXT, Kind, Provider};
+use crate::client::{Call, Failure, Target};
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::field(ErrorCode::Validation, field, message)
@@ -347,20 +348,35 @@ pub(crate) async fn probe(gw: &Gateway, p: &Provider) -> LlmProviderTest {
         models: Vec::new(),
         error: Some(error),
     };
-    let client = match gw.client(p.connect_timeout) {
-        Ok(c) => c,
-        Err(e) => return failed(None, e.to_string()),
+    let url = crate::upstream::models_url(p);
+    let Some(target) = Target::parse(&url) else {
+        return failed(None, format!("`{url}` is not an http or https URL"));
     };
-    let req = client
-        .get(crate::upstream::models_url(p))
-        .timeout(p.total_timeout);
-    let res = match crate::upstream::authorise(req, p).send().await {
+    let headers = match crate::upstream::headers(p) {
+        Ok(h) => h,
+        Err(f) => return failed(None, f.to_string()),
+    };
+    let call = Call {
+        method: http::Method::GET,
+        target: &target,
+        headers,
+        body: bytes::Bytes::new(),
+        connect: p.connect_timeout,
+        first_byte: p.first_byte_timeout,
+        total: p.total_timeout,
+    };
+    let res = match gw.client.send(call).await {
         Ok(r) => r,
-        Err(e) if e.is_timeout() => return failed(None, "no answer in time".into()),
-        Err(_) => return failed(None, format!("could not connect to {}", p.base_url)),
+        Err(Failure::Connect(why)) => {
+            return failed(None, format!("could not connect to {}: {why}", p.base_url));
+        }
+        Err(f) => return failed(None, f.to_string()),
     };
-    let status = res.status().as_u16();
-    let bytes = res.bytes().await.unwrap_or_default();
+    let status = res.status;
+    let bytes = match res.body.bytes().await {
+        Ok(b) => b,
+        Err(f) => return failed(Some(status), f.to_string()),
+    };
     if !(200..300).contains(&status) {
         return failed(Some(status), crate::upstream::error_message(&bytes));
     }

@@ -78,7 +78,7 @@ pub struct Deployment {
     pub output_cost: i64,
     /// Each endpoint's URL on this deployment ([`Endpoint::ALL`] order), parsed once at load;
     /// none where the provider does not offer it.
-    pub urls: [Option<reqwest::Url>; 4],
+    pub urls: [Option<Arc<crate::client::Target>>; 4],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +193,7 @@ pub async fn load(db: &Db, key: &MasterKey) -> Result<Catalogue, GatewayError> {
             output_cost: r.try_get("output_cost")?,
             urls: Default::default(),
         };
-        d.urls = Endpoint::ALL.map(|e| url(&d, e).and_then(|u| reqwest::Url::parse(&u).ok()));
+        d.urls = Endpoint::ALL.map(|e| url(&d, e).and_then(|u| crate::client::Target::parse(&u)));
         deployments
             .entry(r.try_get("model_id")?)
             .or_default()

@@ -13,6 +13,7 @@ pub mod anthropic;
 pub mod budget;
 pub mod byok;
 pub mod catalogue;
+pub mod client;
 mod error;
 pub mod holds;
 pub mod journal;
@@ -29,8 +30,7 @@ mod stream;
 pub mod upstream;
 pub mod usage;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use ops_db::Db;
@@ -50,8 +50,8 @@ pub struct Inner {
     pub health: route::Health,
     pub byok: byok::Byok,
     settings: RwLock<ops_types::GatewaySettings>,
-    /// HTTP clients by connect timeout (ms): one pool per distinct setting.
-    clients: Mutex<HashMap<u64, reqwest::Client>>,
+    /// Calls the providers.
+    pub client: client::Client,
 }
 
 /// The gateway, cheap to clone.
@@ -88,7 +88,7 @@ impl Gateway {
             health: route::Health::default(),
             byok: byok::Byok::default(),
             settings: RwLock::new(settings),
-            clients: Mutex::new(HashMap::new()),
+            client: client::Client::default(),
         })))
     }
 
@@ -144,21 +144,5 @@ impl Gateway {
     /// Writes the settled requests now.
     pub async fn flush(&self) -> Result<usize, GatewayError> {
         self.meter.flush(&self.db).await
-    }
-
-    pub(crate) fn client(&self, connect: Duration) -> Result<reqwest::Client, GatewayError> {
-        let ms = connect.as_millis() as u64;
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = clients.get(&ms) {
-            return Ok(c.clone());
-        }
-        let c = reqwest::Client::builder()
-            .connect_timeout(connect)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| GatewayError::Internal(format!("http client: {e}")))?;
-        clients.insert(ms, c.clone());
-        Ok(c)
     }
 }

@@ -273,7 +273,7 @@ async fn whole(
     } = f;
     let ticket = &ticket;
     let model: &Model = &served.model;
-    let bytes = match served.response.bytes().await {
+    let bytes = match served.response.body.bytes().await {
         Ok(b) => b,
         Err(e) => {
             let err = GatewayError::Upstream(send::broke(&e));

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::anthropic::{self, Wire};
 use crate::byok::{Byok, OwnKey, Policy};
 use crate::catalogue::{Deployment, Model, Provider};
+use crate::client::{Answer, Call, Failure};
 use crate::meter::Owner;
 use crate::request::Parsed;
 use crate::upstream::{self, Endpoint, Verdict};
@@ -38,7 +39,7 @@ pub struct Served {
     pub deployment: Deployment,
     /// The API the provider answered in.
     pub wire: Wire,
-    pub response: reqwest::Response,
+    pub response: Answer,
     pub first_byte: Duration,
     /// Served with the caller's own key.
     pub byok: bool,
@@ -109,16 +110,6 @@ impl serde::Serialize for Outgoing<'_> {
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_connect() {
-        "could not connect".into()
-    } else if e.is_timeout() {
-        "timed out".into()
-    } else {
-        "the connection failed".into()
-    }
-}
-
 /// Sends to each deployment in turn until one answers.
 pub async fn send(
     gw: &Gateway,
@@ -163,7 +154,7 @@ pub async fn send(
                     error: None,
                     ms: 0,
                 };
-                let Some(url) = d.urls[endpoint.index()].clone() else {
+                let Some(target) = &d.urls[endpoint.index()] else {
                     attempt.error = Some(format!("{} does not offer {}", p.name, endpoint.name()));
                     attempts.push(attempt);
                     break;
@@ -185,25 +176,33 @@ pub async fn send(
                 let bytes = serde_json::to_vec(&outgoing)
                     .map_err(|e| GatewayError::Internal(e.to_string()))?;
                 let started = Instant::now();
-                let req = gw
-                    .client(p.connect_timeout)?
-                    .post(url)
-                    .header(http::header::CONTENT_TYPE, "application/json")
-                    .timeout(p.total_timeout)
-                    .body(bytes);
-                let req = upstream::authorise(req, p);
-                let outcome = tokio::time::timeout(p.first_byte_timeout, req.send()).await;
+                let outcome = match upstream::headers(p) {
+                    Ok(headers) => {
+                        gw.client
+                            .send(Call {
+                                method: http::Method::POST,
+                                target,
+                                headers,
+                                body: bytes.into(),
+                                connect: p.connect_timeout,
+                                first_byte: p.first_byte_timeout,
+                                total: p.total_timeout,
+                            })
+                            .await
+                    }
+                    Err(f) => Err(f),
+                };
                 attempt.ms = started.elapsed().as_millis() as u64;
                 match outcome {
-                    Err(_) => {
+                    Err(Failure::NoAnswer) => {
                         attempt.error = Some(format!(
                             "no answer within {} ms",
                             p.first_byte_timeout.as_millis()
                         ))
                     }
-                    Ok(Err(e)) => attempt.error = Some(describe(&e)),
-                    Ok(Ok(res)) => {
-                        let status = res.status().as_u16();
+                    Err(f) => attempt.error = Some(f.to_string()),
+                    Ok(res) => {
+                        let status = res.status;
                         attempt.status = Some(status);
                         match upstream::verdict(status) {
                             Verdict::Ok => {
@@ -222,14 +221,14 @@ pub async fn send(
                                 });
                             }
                             Verdict::Client => {
-                                let bytes = res.bytes().await.unwrap_or_default();
+                                let bytes = res.body.bytes().await.unwrap_or_default();
                                 let message = upstream::error_message(&bytes);
                                 attempt.error = Some(message.clone());
                                 attempts.push(attempt);
                                 return Err(GatewayError::Client { status, message });
                             }
                             Verdict::Retry => {
-                                let bytes = res.bytes().await.unwrap_or_default();
+                                let bytes = res.body.bytes().await.unwrap_or_default();
                                 let message = upstream::error_message(&bytes);
                                 if let Some(k) = cred
                                     && let Some(why) = key_refused(status, &message)
@@ -258,8 +257,8 @@ pub async fn send(
 }
 
 /// Why reading an answer failed, in words.
-pub fn broke(e: &reqwest::Error) -> String {
-    format!("the provider's answer broke off: {}", describe(e))
+pub fn broke(e: &Failure) -> String {
+    format!("the provider's answer broke off: {e}")
 }
 
 #[cfg(test)]

@@ -88,8 +88,6 @@ pub fn content_chars(json: &[u8]) -> i64 {
         .sum()
 }
 
-type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
-
 /// What a stream settles when it ends.
 pub struct Finish {
     pub gw: Gateway,
@@ -114,7 +112,7 @@ pub enum Mode {
 
 /// The client's side of a streamed answer.
 pub struct Metered {
-    inner: Upstream,
+    inner: crate::client::Body,
     mode: Mode,
     /// An incomplete line carried over to the next chunk.
     partial: Vec<u8>,
@@ -128,9 +126,9 @@ pub struct Metered {
 }
 
 impl Metered {
-    pub fn new(finish: Finish, res: reqwest::Response, mode: Mode) -> Metered {
+    pub fn new(finish: Finish, res: crate::client::Answer, mode: Mode) -> Metered {
         Metered {
-            inner: Box::pin(res.bytes_stream()),
+            inner: res.body,
             mode,
             partial: Vec::new(),
             out: Vec::new(),
@@ -282,7 +280,7 @@ impl Stream for Metered {
             if self.done {
                 return Poll::Ready(None);
             }
-            match self.inner.as_mut().poll_next(cx) {
+            match Pin::new(&mut self.inner).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Ok(chunk))) => {
                     self.scan(&chunk);
@@ -293,7 +291,7 @@ impl Stream for Metered {
                 Poll::Ready(Some(Err(e))) => {
                     self.done = true;
                     self.settle();
-                    return Poll::Ready(Some(Err(std::io::Error::other(e))));
+                    return Poll::Ready(Some(Err(std::io::Error::other(e.to_string()))));
                 }
                 Poll::Ready(None) => {
                     if !self.partial.is_empty() {

@@ -1,8 +1,11 @@
 //! Talking to a provider: where each kind's endpoints are, how it wants the key, and which of
 //! its failures are worth another deployment.
 
+use http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+
 use crate::anthropic::Wire;
 use crate::catalogue::{Deployment, Kind, Provider};
+use crate::client::Failure;
 
 /// The OpenAI-shaped operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,17 +109,27 @@ pub fn models_url(p: &Provider) -> String {
     }
 }
 
-/// Adds the provider's credentials.
-pub fn authorise(req: reqwest::RequestBuilder, p: &Provider) -> reqwest::RequestBuilder {
-    let Some(key) = &p.api_key else { return req };
-    match p.kind {
-        Kind::Azure => req.header("api-key", key),
-        Kind::Anthropic => req.header("x-api-key", key).header(
-            "anthropic-version",
-            p.api_version.as_deref().unwrap_or("2023-06-01"),
-        ),
-        _ => req.bearer_auth(key),
+/// The headers a call to the provider carries: its credentials (marked sensitive) and, for
+/// Anthropic, the API version. A key a header cannot carry is refused.
+pub fn headers(p: &Provider) -> Result<HeaderMap, Failure> {
+    let mut h = HeaderMap::with_capacity(4);
+    let value = |v: &str| {
+        let mut v = HeaderValue::from_str(v)
+            .map_err(|_| Failure::Invalid("the key has characters a header cannot carry".into()))?;
+        v.set_sensitive(true);
+        Ok::<_, Failure>(v)
+    };
+    if p.kind == Kind::Anthropic {
+        let version = p.api_version.as_deref().unwrap_or("2023-06-01");
+        h.insert("anthropic-version", value(version)?);
     }
+    let Some(key) = &p.api_key else { return Ok(h) };
+    match p.kind {
+        Kind::Azure => h.insert("api-key", value(key)?),
+        Kind::Anthropic => h.insert("x-api-key", value(key)?),
+        _ => h.insert(AUTHORIZATION, value(&format!("Bearer {key}"))?),
+    };
+    Ok(h)
 }
 
 /// What an upstream status means for routing.
