@@ -32,16 +32,33 @@ struct Server {
 }
 
 async fn server(script: Script) -> Server {
+    listen(script, None).await
+}
+
+/// Serves plain HTTP, or HTTPS with `tls`.
+async fn listen(script: Script, tls: Option<tokio_rustls::TlsAcceptor>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/v1/chat?x=1", listener.local_addr().unwrap());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}/v1/chat?x=1", listener.local_addr().unwrap());
     let (accepted, closed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let requests = Arc::new(Mutex::new(Vec::new()));
     let (a, c, r) = (accepted.clone(), closed.clone(), requests.clone());
     tokio::spawn(async move {
         loop {
             let (socket, _) = listener.accept().await.unwrap();
-            a.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(serve(socket, script, c.clone(), r.clone()));
+            let (c, r) = (c.clone(), r.clone());
+            match &tls {
+                None => {
+                    a.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(serve(socket, script, c, r));
+                }
+                Some(acceptor) => {
+                    if let Ok(tls) = acceptor.accept(socket).await {
+                        a.fetch_add(1, Ordering::SeqCst);
+                        tokio::spawn(serve(tls, script, c, r));
+                    }
+                }
+            }
         }
     });
     Server {
@@ -53,7 +70,7 @@ async fn server(script: Script) -> Server {
 }
 
 async fn serve(
-    mut s: TcpStream,
+    mut s: impl AsyncRead + AsyncWrite + Unpin,
     script: Script,
     closed: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<String>>>,
@@ -84,7 +101,7 @@ async fn serve(
 }
 
 /// One request's head and body; `None` once the client has closed the connection.
-async fn read_request(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
+async fn read_request(s: &mut (impl AsyncRead + Unpin), buf: &mut Vec<u8>) -> Option<String> {
     let mut chunk = [0u8; 4096];
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -259,4 +276,59 @@ fn targets_are_http_or_https_urls() {
     for bad in ["ftp://h/x", "h/x", "not a url", "http:///x"] {
         assert!(Target::parse(bad).is_none(), "{bad}");
     }
+}
+
+/// A self-signed certificate for 127.0.0.1 and its key, made for these tests only.
+const CERT: &[u8] = include_bytes!("test-cert.pem");
+const KEY: &[u8] = include_bytes!("test-key.pem");
+
+/// An HTTPS server with [`CERT`] answering like [`Script::KeepAlive`].
+async fn tls_server() -> Server {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = vec![CertificateDer::from_pem_slice(CERT).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(KEY).unwrap();
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    listen(
+        Script::KeepAlive,
+        Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn https_is_refused_for_a_certificate_outside_the_web_pki() {
+    let s = tls_server().await;
+    match Client::default().send(call(&s.target)).await {
+        Err(Failure::Connect(why)) => assert!(why.contains("certificate"), "{why}"),
+        other => panic!("expected a TLS failure, got {:?}", other.err()),
+    }
+    assert_eq!(s.accepted.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn https_answers_come_through_tls_on_a_reused_connection() {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let s = tls_server().await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(CERT).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let client = Client::default();
+    let _ = client
+        .tls
+        .set(tokio_rustls::TlsConnector::from(Arc::new(config)));
+    for _ in 0..2 {
+        let answer = client.send(call(&s.target)).await.unwrap();
+        assert_eq!(answer.body.bytes().await.unwrap(), "ok");
+    }
+    assert_eq!(s.accepted.load(Ordering::SeqCst), 1);
+    assert!(s.requests.lock().unwrap()[1].starts_with("POST /v1/chat?x=1 HTTP/1.1"));
 }
