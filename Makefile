@@ -10,6 +10,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 SITE_DIR := $(TARGET_DIR)/site
 export OPS_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export OPS_TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
 .PHONY: run build test setup setup-test lint check-wasm-deps unit site site-release e2e bench bench-users bench-gateway clean
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the test suites need beyond the build: Chromium, a reachable PostgreSQL, an SMTP sink,
-# a Stripe test server.
+# What the test suites need beyond the build: Chromium, a reachable PostgreSQL and Redis, an
+# SMTP sink, a Stripe test server.
 set -euo pipefail
 die() { echo "setup-test: $*" >&2; exit 1; }
 
@@ -21,6 +21,20 @@ if ! psql "$OPS_TEST_POSTGRES_URL" -Atqc 'select 1' >/dev/null 2>&1; then
   fi
   psql "$OPS_TEST_POSTGRES_URL" -Atqc 'select 1' >/dev/null 2>&1 \
     || die "PostgreSQL at $OPS_TEST_POSTGRES_URL is unreachable; the PostgreSQL suites cannot run (set OPS_TEST_POSTGRES_URL)"
+fi
+# Redis, shared by gateway replicas in their tests (the local server, started when down).
+command -v redis-server >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null \
+    || die "redis-server is missing and could not be installed"
+}
+if [ "$(redis-cli -u "$OPS_TEST_REDIS_URL" ping 2>/dev/null)" != PONG ]; then
+  if [ "$OPS_TEST_REDIS_URL" = redis://127.0.0.1:6379 ]; then
+    echo "setup-test: starting Redis on 127.0.0.1:6379"
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save '' --appendonly no >/dev/null
+    sleep 0.5
+  fi
+  [ "$(redis-cli -u "$OPS_TEST_REDIS_URL" ping 2>/dev/null)" = PONG ] \
+    || die "Redis at $OPS_TEST_REDIS_URL is unreachable; the replica suites cannot run (set OPS_TEST_REDIS_URL)"
 fi
 # The SMTP sink the mail tests deliver to (PyPI aiosmtpd, Maildir handler).
 if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
@@ -43,4 +57,4 @@ if ! python3 -c 'import openai, anthropic' 2>/dev/null; then
     || python3 -m pip install --quiet --break-system-packages openai anthropic \
     || die "could not install the openai and anthropic SDKs from PyPI; the gateway SDK tests cannot run"
 fi
-echo "setup-test: chromium, PostgreSQL, the SMTP sink, the Stripe test server and the LLM SDKs ready"
+echo "setup-test: chromium, PostgreSQL, Redis, the SMTP sink, the Stripe test server and the LLM SDKs ready"

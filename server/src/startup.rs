@@ -113,6 +113,11 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
     let gateway = ops_gateway::Gateway::start(db.clone(), secrets.clone(), &settings.data_dir)
         .await
         .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
+    if !settings.redis_url.is_empty() {
+        gateway
+            .share_rates(&settings.redis_url)
+            .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
+    }
     gateway.spawn_jobs(Duration::from_millis(settings.gateway_flush_ms));
     let state = AppState {
         gateway,

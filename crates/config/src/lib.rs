@@ -20,6 +20,9 @@ pub struct Settings {
     pub database_url: String,
     /// Largest number of pooled database connections.
     pub database_max_connections: u32,
+    /// `redis://…` shared by several replicas for per-minute limits. Empty: each replica
+    /// counts on its own.
+    pub redis_url: String,
     /// The URL people use to reach this server; decides the `Secure` cookie flag and the
     /// allowed `Origin` of browser requests. Empty: derived from `bind` (http).
     pub public_url: String,
@@ -85,6 +88,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             database_url: String::new(),
             database_max_connections: 10,
+            redis_url: String::new(),
             public_url: String::new(),
             site_dir: PathBuf::from("target/site"),
             session_idle_minutes: 60 * 12,
@@ -162,6 +166,9 @@ impl Settings {
                 "database_url: must start with sqlite: or postgres://".into(),
             ));
         }
+        if !(self.redis_url.is_empty() || self.redis_url.starts_with("redis://")) {
+            return Err(ConfigError("redis_url: must start with redis://".into()));
+        }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return Err(ConfigError("session lifetimes must be positive".into()));
         }
@@ -209,6 +216,7 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
             .field("database_url", &redact_url(&self.database_url))
+            .field("redis_url", &redact_url(&self.redis_url))
             .field("public_url", &self.public_url)
             .field("site_dir", &self.site_dir)
             .finish_non_exhaustive()
@@ -246,6 +254,11 @@ bind = "127.0.0.1:3000"
 # PostgreSQL for several replicas: "postgres://ops:secret@127.0.0.1:5432/ops"
 database_url = ""
 database_max_connections = 10
+
+# Several replicas: a Redis they share counts the per-minute limits (plans' and API keys'
+# requests and tokens a minute) across all of them. Empty: each replica counts on its own.
+# "redis://:secret@127.0.0.1:6379/0"
+redis_url = ""
 
 # The URL people type, e.g. "https://ops.example.com". HTTPS turns on Secure cookies and
 # sets the allowed Origin of browser requests.

@@ -7,6 +7,7 @@
 
 mod audit;
 mod pool;
+pub mod redis;
 mod settings;
 pub mod sql;
 pub mod testing;

@@ -11,6 +11,15 @@ pub fn postgres_admin_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The Redis for tests: `OPS_TEST_REDIS_URL`, or the local one. Tests that need it fail when
+/// it is unreachable (`make test` starts it).
+pub fn redis_url() -> String {
+    std::env::var("OPS_TEST_REDIS_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "redis://127.0.0.1:6379".into())
+}
+
 /// True when tests must not skip PostgreSQL.
 pub fn postgres_required() -> bool {
     std::env::var("CI")

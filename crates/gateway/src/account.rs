@@ -11,8 +11,7 @@ use ops_types::{ErrorCode, Overage, format_amount};
 
 use crate::GatewayError;
 use crate::meter::{Ask, Owner, Ticket};
-
-const MINUTE_MS: i64 = 60_000;
+use crate::rates::{PerMinute, Window};
 
 pub(crate) struct Account {
     pub standing: Standing,
@@ -22,8 +21,8 @@ pub(crate) struct Account {
     pub pending_requests: i64,
     pub reserved: i64,
     pub in_flight: i64,
-    /// Requests admitted in the current and the previous minute (a sliding window).
-    pub minute: (i64, i64, i64),
+    /// Requests admitted in the last minute (a sliding window).
+    pub minute: Window,
     /// This replica's hold on the account's credits, and what it settled since the holds were
     /// last renewed.
     pub held: i64,
@@ -76,7 +75,7 @@ impl Account {
             pending_requests: 0,
             reserved: 0,
             in_flight: 0,
-            minute: (0, 0, 0),
+            minute: Window::default(),
             held: 0,
             lately: 0,
             requests_held: 0,
@@ -89,16 +88,6 @@ impl Account {
     fn available(&self, trusted: bool) -> i64 {
         let held = if trusted { self.held } else { 0 };
         self.standing.spendable.min(held) - self.pending_cost - self.reserved
-    }
-
-    fn rate(&mut self, now: i64) -> i64 {
-        let m = now / MINUTE_MS;
-        let (cur, n, _) = self.minute;
-        if m != cur {
-            self.minute = (m, 0, if m == cur + 1 { n } else { 0 });
-        }
-        let into = (now % MINUTE_MS) as f64 / MINUTE_MS as f64;
-        self.minute.1 + (self.minute.2 as f64 * (1.0 - into)) as i64
     }
 
     /// The plan's requests per period: refused when used up; short when this replica's hold
@@ -146,7 +135,7 @@ impl Account {
         let now = now_ms();
         let refused =
             |status, code, message, retry| Short::No(refused(status, code, message, retry));
-        let used_rate = self.rate(now);
+        let used_rate = self.minute.used(now);
         let s = &self.standing;
         let p = &s.plan;
         if s.status == "suspended" {
@@ -181,12 +170,11 @@ impl Account {
         if let Some(rpm) = p.rate_limit_rpm
             && used_rate >= i64::from(rpm)
         {
-            return Err(refused(
-                429,
-                ErrorCode::RateLimited,
-                format!("the {} plan allows {rpm} requests a minute", p.name),
-                Some(MINUTE_MS - now % MINUTE_MS),
-            ));
+            let limit = PerMinute::PlanRequests {
+                plan: p.name.clone(),
+                max: rpm.into(),
+            };
+            return Err(Short::No(limit.refusal(now)));
         }
         let percent = match ask.fee_percent {
             Some(f) => f,
@@ -224,10 +212,11 @@ impl Account {
             price_percent: p.llm_price_percent.unwrap_or(100),
             key_window: 0,
             limited: p.request_limit.is_some(),
+            shared_tokens: 0,
         };
         self.reserved += estimate;
         self.in_flight += 1;
-        self.minute.1 += 1;
+        self.minute.add(now, 1);
         Ok(ticket)
     }
 }

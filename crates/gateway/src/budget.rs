@@ -15,44 +15,9 @@ use ops_types::{ErrorCode, budget_window, format_amount};
 use crate::GatewayError;
 use crate::holds::{self, Holds, Limit};
 use crate::log::Row;
+use crate::rates::{PerMinute, Window};
 
-const MINUTE_MS: i64 = 60_000;
 const STALE: Duration = Duration::from_secs(10);
-
-/// Counts in the current and previous minute; `used` weighs the previous one by how much of
-/// it still falls in the last 60 seconds.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Window {
-    minute: i64,
-    current: i64,
-    previous: i64,
-}
-
-impl Window {
-    fn roll(&mut self, now: i64) {
-        let m = now.div_euclid(MINUTE_MS);
-        if m != self.minute {
-            self.previous = if m == self.minute + 1 {
-                self.current
-            } else {
-                0
-            };
-            self.current = 0;
-            self.minute = m;
-        }
-    }
-
-    pub fn used(&mut self, now: i64) -> i64 {
-        self.roll(now);
-        let into = now.rem_euclid(MINUTE_MS) as f64 / MINUTE_MS as f64;
-        self.current + (self.previous as f64 * (1.0 - into)) as i64
-    }
-
-    pub fn add(&mut self, now: i64, n: i64) {
-        self.roll(now);
-        self.current += n;
-    }
-}
 
 struct KeyUse {
     window: (i64, i64),
@@ -218,26 +183,16 @@ impl KeyBudgets {
         let u = keys
             .entry(key.id.clone())
             .or_insert_with(|| KeyUse::new(budget_window(period, now).unwrap_or((now, now)), 0));
-        let to_next_minute = MINUTE_MS - now.rem_euclid(MINUTE_MS);
         if let Some(rpm) = l.rpm_limit
             && u.requests.used(now) >= i64::from(rpm)
         {
-            return Err(Err(refused(
-                ErrorCode::RateLimited,
-                format!("this API key allows {rpm} requests a minute"),
-                to_next_minute,
-            )));
+            return Err(Err(PerMinute::KeyRequests(rpm.into()).refusal(now)));
         }
         if let Some(tpm) = l.tpm_limit
             && u.tokens.used(now) + tokens > i64::from(tpm)
         {
-            return Err(Err(refused(
-                ErrorCode::RateLimited,
-                format!(
-                    "this API key allows {tpm} tokens a minute; this request may use up to {tokens}"
-                ),
-                to_next_minute,
-            )));
+            let max = tpm.into();
+            return Err(Err(PerMinute::KeyTokens { max, tokens }.refusal(now)));
         }
         if let Some(budget) = l.budget {
             let used = u.spent + u.pending + u.reserved;
@@ -281,10 +236,11 @@ impl KeyBudgets {
         }
     }
 
-    /// A reservation the account refused after the key admitted it.
+    /// Undoes an admission (a limit checked after the key's refused the request).
     pub fn release(&self, key_row: &str, reserved: i64) {
         if let Some(u) = self.lock().get_mut(key_row) {
             u.reserved -= reserved;
+            u.requests.add(now_ms(), -1);
         }
     }
 
@@ -340,21 +296,5 @@ impl KeyBudgets {
                 None => {}
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Window;
-
-    #[test]
-    fn the_window_slides() {
-        let mut w = Window::default();
-        let t = 600_000; // a minute boundary
-        w.add(t, 10);
-        assert_eq!(w.used(t + 1), 10);
-        // Half-way into the next minute, half of the last minute still counts.
-        assert_eq!(w.used(t + 90_000), 5);
-        assert_eq!(w.used(t + 180_000), 0);
     }
 }

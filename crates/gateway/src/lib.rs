@@ -22,6 +22,7 @@ pub mod log;
 pub mod meter;
 pub mod models;
 pub mod proxy;
+pub mod rates;
 pub mod request;
 pub mod route;
 mod send;
@@ -139,6 +140,12 @@ impl Gateway {
             .read()
             .map(|s| s.clone())
             .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Shares the per-minute limits with the other replicas through the Redis at `url`
+    /// ([`rates`]).
+    pub fn share_rates(&self, url: &str) -> Result<(), GatewayError> {
+        self.meter.rates.share(url)
     }
 
     /// Writes the settled requests now.

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ops_billing::metered;
-use ops_db::Db;
+use ops_db::{Db, now_ms};
 use ops_types::OwnerKind;
 
 use crate::GatewayError;
@@ -21,6 +21,7 @@ use crate::account::{Account, Claim, Futile, Short};
 use crate::holds::{self, Holds, Limit};
 use crate::journal::Journal;
 use crate::log::Row;
+use crate::rates::{Count, PerMinute, Rates};
 
 pub type Owner = (OwnerKind, String);
 
@@ -44,6 +45,13 @@ pub struct Ticket {
     pub key_window: i64,
     /// Admitted against the plan's request limit (and this replica's hold on it).
     pub limited: bool,
+    /// Tokens counted for the key's tokens-per-minute limit in the windows replicas share:
+    /// the actual number replaces them when the request settles.
+    pub shared_tokens: i64,
+}
+
+fn tokens_scope(key_row: &str) -> String {
+    format!("tpm:key:{key_row}")
 }
 
 /// What a request asks of its account.
@@ -64,6 +72,7 @@ pub struct Ask<'a> {
 pub struct Meter {
     accounts: Mutex<HashMap<Owner, Account>>,
     pub keys: crate::budget::KeyBudgets,
+    pub rates: Rates,
     /// Lock order: journal, then queue (a row is in the segment a flush rotates out iff the
     /// flush took it from the queue).
     journal: Mutex<Option<Journal>>,
@@ -148,16 +157,64 @@ impl Meter {
         {
             Ok(window) => ticket.key_window = window,
             Err(e) => {
-                let mut accounts = self.lock_accounts();
-                if let Some(a) = accounts.get_mut(owner) {
-                    a.reserved -= ticket.amount;
-                    a.in_flight -= 1;
-                    a.minute.1 -= 1;
-                }
+                self.unadmit_account(&ticket);
                 return Err(e);
             }
         }
+        if self.rates.shared() {
+            let limits = self.per_minute(owner, ask);
+            let windows: Vec<Count> = limits.iter().map(|(_, c)| c.clone()).collect();
+            if let Some(full) = self.rates.count(&windows).await {
+                self.unadmit_account(&ticket);
+                self.keys.release(&ticket.key_row, ticket.amount);
+                return Err(limits[full].0.refusal(now_ms()));
+            }
+            if let Some((PerMinute::KeyTokens { tokens, .. }, _)) = limits.last() {
+                ticket.shared_tokens = *tokens;
+            }
+        }
         Ok(ticket)
+    }
+
+    /// Undoes what [`Account::admit`] counted and reserved.
+    fn unadmit_account(&self, ticket: &Ticket) {
+        if let Some(a) = self.lock_accounts().get_mut(&ticket.owner) {
+            a.reserved -= ticket.amount;
+            a.in_flight -= 1;
+            a.minute.add(now_ms(), -1);
+        }
+    }
+
+    /// The per-minute limits a request counts against, with their windows replicas share (the
+    /// key's tokens last).
+    fn per_minute(&self, owner: &Owner, ask: &Ask<'_>) -> Vec<(PerMinute, Count)> {
+        let mut out = Vec::new();
+        let plan = self.lock_accounts().get(owner).and_then(|a| {
+            let p = &a.standing.plan;
+            p.rate_limit_rpm.map(|max| (p.name.clone(), i64::from(max)))
+        });
+        if let Some((plan, max)) = plan {
+            let scope = format!("rpm:{}", holds::account_scope(owner));
+            out.push((
+                PerMinute::PlanRequests { plan, max },
+                Count { scope, max, add: 1 },
+            ));
+        }
+        let l = &ask.key.limits;
+        if let Some(max) = l.rpm_limit.map(i64::from) {
+            let scope = format!("rpm:key:{}", ask.key.id);
+            out.push((PerMinute::KeyRequests(max), Count { scope, max, add: 1 }));
+        }
+        if let Some(max) = l.tpm_limit.map(i64::from) {
+            let (scope, tokens) = (tokens_scope(&ask.key.id), ask.tokens);
+            let count = Count {
+                scope,
+                max,
+                add: tokens,
+            };
+            out.push((PerMinute::KeyTokens { max, tokens }, count));
+        }
+        out
     }
 
     async fn admit_account(
@@ -226,12 +283,13 @@ impl Meter {
         row.overage = ticket.overage;
         row.key_window = ticket.key_window;
         row.limited = ticket.limited;
-        self.keys.settle(
-            &ticket.key_row,
-            ticket.amount,
-            row.cost,
-            row.input_tokens + row.output_tokens,
-        );
+        let tokens = row.input_tokens + row.output_tokens;
+        self.keys
+            .settle(&ticket.key_row, ticket.amount, row.cost, tokens);
+        if ticket.shared_tokens != 0 {
+            let scope = tokens_scope(&ticket.key_row);
+            self.rates.add(&scope, tokens - ticket.shared_tokens);
+        }
         {
             let mut accounts = self.lock_accounts();
             if let Some(a) = accounts.get_mut(&ticket.owner) {

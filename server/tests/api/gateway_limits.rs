@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, backends, status_of};
 use crate::llm_stub;
 
 /// A fresh key of `me`'s with `limits`.
-async fn limited_key(app: &TestApp, me: &Client, limits: Value) -> String {
+pub(crate) async fn limited_key(app: &TestApp, me: &Client, limits: Value) -> String {
     let key: Value = app
         .post_json(
             me,

@@ -1,11 +1,15 @@
 //! Several replicas on one database: each admits requests against its own hold on an
 //! account's credits, its plan's requests and a key's budget (`llm_holds`), so together they
-//! never go past what any of them allows.
+//! never go past what any of them allows. Per-minute limits are shared through Redis.
 
+use std::time::Duration;
+
+use ops_types::Role;
 use serde_json::{Value, json};
 
-use crate::gateway::{call, chat, gateway_app, leave_300, logged};
-use crate::helpers::{TestApp, backends};
+use crate::gateway::{call, catalogue, chat, developer_key, gateway_app, leave_300, logged};
+use crate::gateway_limits::limited_key;
+use crate::helpers::{TestApp, backends, spawn_app_with, status_of};
 use crate::llm_stub;
 
 /// A replica to send requests to: the app over HTTP, or a gateway called directly.
@@ -197,5 +201,72 @@ async fn two_replicas_never_go_past_the_balance_a_budget_or_the_plans_requests()
         for d in [dir, dir_a, dir_b] {
             let _ = std::fs::remove_dir_all(&d);
         }
+    }
+}
+
+/// Two replicas sharing one Redis, requests sent to each in turn: a key's requests and tokens
+/// a minute, and the plan's requests a minute, hold for both together (each replica alone
+/// would serve twice as many).
+#[tokio::test]
+async fn per_minute_limits_hold_across_replicas_through_redis() {
+    let stub = llm_stub::start().await;
+    let redis = ops_db::testing::redis_url();
+    for backend in backends() {
+        let app = spawn_app_with(backend, |s| {
+            s.gateway_flush_ms = 50;
+            s.redis_url = redis.clone();
+        })
+        .await;
+        let admin = app.signed_in(Role::Admin).await;
+        catalogue(&app, &admin, &stub).await;
+        let (me, key) = developer_key(&app).await;
+        // The plan allows 10 requests a minute (set before either replica reads it).
+        let mut free: Value = app
+            .get_json(&admin, "/api/v1/subscriptions/plans/free")
+            .await;
+        free["rate_limit_rpm"] = json!(10);
+        let res = app
+            .put_json(&admin, "/api/v1/subscriptions/plans/free", &free)
+            .await;
+        assert_eq!(res.status(), 200);
+        let (other, dir) = replica(&app).await;
+        other.share_rates(&redis).unwrap();
+        let (a, b) = (Replica::App(&app), Replica::Direct(&other));
+        // Everything below happens within one minute.
+        let into = ops_db::now_ms() % 60_000;
+        if into > 40_000 {
+            tokio::time::sleep(Duration::from_millis((60_100 - into) as u64)).await;
+        }
+        let turns = |key: String, n: usize| async move {
+            let mut served = Vec::new();
+            for i in 0..n {
+                let replica = if i % 2 == 0 { a } else { b };
+                served.push(replica.chat(&key).await);
+                // A settled request's actual tokens replace its worst case in Redis.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            served
+        };
+
+        // -- A key allows 4 requests a minute.
+        let rpm = limited_key(&app, &me, json!({"rpm_limit": 4})).await;
+        let served = turns(rpm.clone(), 8).await;
+        assert_eq!(served, [200, 200, 200, 200, 429, 429, 429, 429]);
+        let (status, err) =
+            status_of(call(&app, "/v1/chat/completions", &rpm, &chat("m-basic", false)).await)
+                .await;
+        assert_eq!(status, 429);
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(message.contains("allows 4 requests a minute"), "{message}");
+
+        // -- A key allows 114 tokens a minute; a request may use 84 and uses 15: three fit.
+        let tpm = limited_key(&app, &me, json!({"tpm_limit": 114})).await;
+        let served = turns(tpm, 6).await;
+        assert_eq!(served, [200, 200, 200, 429, 429, 429]);
+
+        // -- The plan: 7 requests were served this minute, so 3 more of the 10.
+        let served = turns(key, 6).await;
+        assert_eq!(served, [200, 200, 200, 429, 429, 429]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
