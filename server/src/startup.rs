@@ -209,9 +209,10 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let service = crate::http::front::MakeFront {
+            gateway: self.state.gateway.clone(),
+            router: self.router,
+        };
         // No Nagle delay: a streamed answer's chunks go out as they come.
         let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
             let _ = tcp.set_nodelay(true);

@@ -1,6 +1,7 @@
 //! Reading a request once: its body, model, streaming flag and output cap; and the prices:
 //! the worst case reserved before the call, and the formula explained in the request log.
 
+use ops_types::{Amount, Plain};
 use serde_json::{Map, Value};
 
 use crate::GatewayError;
@@ -119,9 +120,6 @@ pub fn estimate(p: &Parsed, model: &Model, endpoint: Endpoint) -> (i64, i64) {
     (p.input_estimate, out)
 }
 
-/// A price per million tokens without trailing zeros: `1`, `0.15`, `2.5`.
-use ops_types::plain_amount as per_million;
-
 /// Fills in what a served request used and is charged, with the price formula and its
 /// numbers for the request log: the models' list price, times the plan's AI price when it is
 /// not 100 %; or, when the caller's own key served it (`fee_percent`), only that share of the
@@ -142,41 +140,44 @@ pub fn bill(
         None => share(ticket.price_percent),
     };
     let cost = due.min(reserved);
-    let mut s = format!(
+    // Written into the log's text directly: one allocation, not one per amount.
+    use std::fmt::Write;
+    let (s, usd) = (&mut log.explain, |m| Amount(m, "USD"));
+    let _ = write!(
+        s,
         "{input} input tokens × ${}/M + {output} output tokens × ${}/M = {}",
-        per_million(model.input_price),
-        per_million(model.output_price),
-        ops_types::format_amount(list, "USD"),
+        Plain(model.input_price),
+        Plain(model.output_price),
+        usd(list),
     );
-    match fee_percent {
-        Some(f) => s.push_str(&format!(
+    let _ = match fee_percent {
+        Some(f) => write!(
+            s,
             "; served by your own key: charged the platform fee of {f}% = {}",
-            ops_types::format_amount(due, "USD")
-        )),
-        None if ticket.price_percent != 100 => s.push_str(&format!(
+            usd(due)
+        ),
+        None if ticket.price_percent != 100 => write!(
+            s,
             " × {}% (your plan's AI price) = {}",
             ticket.price_percent,
-            ops_types::format_amount(due, "USD")
-        )),
-        None => {}
-    }
-    s.push_str(&format!(
-        " (reserved {})",
-        ops_types::format_amount(reserved, "USD")
-    ));
+            usd(due)
+        ),
+        None => Ok(()),
+    };
+    let _ = write!(s, " (reserved {})", usd(reserved));
     if counted {
         s.push_str("; tokens counted by the gateway (the provider reported none)");
     }
     if due > cost {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "; {} over the reservation was not charged",
-            ops_types::format_amount(due - cost, "USD")
-        ));
+            usd(due - cost)
+        );
     }
     log.input_tokens = input;
     log.output_tokens = output;
     log.counted = counted;
     log.list_cost = list;
     log.cost = cost;
-    log.explain.push_str(&s);
 }

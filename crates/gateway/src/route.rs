@@ -121,7 +121,11 @@ impl Health {
     pub fn succeeded(&self, id: &str, first_byte: Duration) {
         let ms = first_byte.as_secs_f64() * 1000.0;
         let mut states = self.get();
-        let s = states.entry(id.to_string()).or_default();
+        // Looked up before inserting: no new key string on every request.
+        if !states.contains_key(id) {
+            states.insert(id.to_string(), State::default());
+        }
+        let Some(s) = states.get_mut(id) else { return };
         s.fails = 0;
         s.cool_until = None;
         s.latency_ms = if s.latency_ms == 0.0 {

@@ -130,7 +130,9 @@ pub async fn send(
     let mut tries = 0u32;
     for model in chain {
         let mut bodies: [Option<Cow<Map<String, Value>>>; 2] = [None, None];
-        let order: Vec<Deployment> = gw.health.order(&model).into_iter().cloned().collect();
+        // Borrowed from a second handle on the model: only the deployment that serves is cloned.
+        let m = model.clone();
+        let order = gw.health.order(&m);
         for d in order.into_iter().take(model.retries as usize + 1) {
             for cred in credentials(own, &d.provider) {
                 let mine;

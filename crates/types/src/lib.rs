@@ -40,7 +40,9 @@ pub use invoices::*;
 pub use mail::*;
 pub use metrics::*;
 pub use mfa::*;
-pub use money::{MAX_AMOUNT, MICROS, decimal_amount, format_amount, parse_amount, plain_amount};
+pub use money::{
+    Amount, MAX_AMOUNT, MICROS, Plain, decimal_amount, format_amount, parse_amount, plain_amount,
+};
 pub use org::*;
 pub use password::{
     PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PasswordRule, password_problem, password_rules,

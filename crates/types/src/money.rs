@@ -45,34 +45,62 @@ pub fn decimal_amount(micros: i64) -> String {
 /// Micro-units as a plain decimal without trailing zeros: `2_500_000` → `"2.5"`, `1_000_000`
 /// → `"1"` (prices per million tokens, and form fields).
 pub fn plain_amount(micros: i64) -> String {
-    decimal_amount(micros)
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string()
+    Plain(micros).to_string()
+}
+
+/// [`plain_amount`] as a `Display` value, for `write!` without a string in between.
+pub struct Plain(pub i64);
+
+impl std::fmt::Display for Plain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let m = self.0.unsigned_abs();
+        let (whole, mut frac) = (m / MICROS as u64, m % MICROS as u64);
+        write!(f, "{sign}{whole}")?;
+        if frac == 0 {
+            return Ok(());
+        }
+        let mut digits = 6;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        write!(f, ".{frac:0digits$}")
+    }
 }
 
 /// `12_500_000` → `"$12.50"`; sub-cent amounts keep their digits (`"$0.000125"`).
 pub fn format_amount(micros: i64, currency: &str) -> String {
-    let sign = if micros < 0 { "-" } else { "" };
-    let m = micros.unsigned_abs();
-    let whole = m / MICROS as u64;
-    let frac = m % MICROS as u64;
-    let mut frac = format!("{frac:06}");
-    while frac.len() > 2 && frac.ends_with('0') {
-        frac.pop();
+    Amount(micros, currency).to_string()
+}
+
+/// [`format_amount`] as a `Display` value (micro-units, currency code), for `write!` without a
+/// string in between.
+pub struct Amount<'c>(pub i64, pub &'c str);
+
+impl std::fmt::Display for Amount<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Amount(micros, currency) = *self;
+        let sign = if micros < 0 { "-" } else { "" };
+        let m = micros.unsigned_abs();
+        let (whole, mut frac) = (m / MICROS as u64, m % MICROS as u64);
+        let mut digits = 6;
+        while digits > 2 && frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        let symbol = match currency {
+            "USD" => "$",
+            "EUR" => "€",
+            "GBP" => "£",
+            _ => "",
+        };
+        write!(f, "{sign}{symbol}{whole}.{frac:0digits$}")?;
+        if symbol.is_empty() {
+            write!(f, " {currency}")?;
+        }
+        Ok(())
     }
-    let symbol = match currency {
-        "USD" => "$",
-        "EUR" => "€",
-        "GBP" => "£",
-        _ => "",
-    };
-    let suffix = if symbol.is_empty() {
-        format!(" {currency}")
-    } else {
-        String::new()
-    };
-    format!("{sign}{symbol}{whole}.{frac}{suffix}")
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod docs;
 pub mod export;
+pub mod front;
 pub mod health;
 pub mod json;
 pub mod mw;

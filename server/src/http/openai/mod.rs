@@ -1,6 +1,8 @@
 //! The OpenAI-compatible surface (`/v1/*`, also under the original's `/api/v1/llm/*`). It has
 //! its own lean stack: API keys only (no session or CSRF layers, which these clients never
-//! use), errors in OpenAI's envelope, and streams passed through without compression.
+//! use), errors in OpenAI's envelope, and streams passed through without compression. The
+//! model endpoints are answered before the router ([`crate::http::front`]); their routes here
+//! give the route table, the OpenAPI walk and the method checks.
 
 use axum::Router;
 use axum::body::Body;
@@ -14,8 +16,23 @@ use serde_json::json;
 
 use crate::state::AppState;
 
+/// The model endpoints, under `/v1/` and `/api/v1/llm/`.
+const ENDPOINTS: [(&str, Endpoint); 4] = [
+    ("chat/completions", Endpoint::Chat),
+    ("completions", Endpoint::Completions),
+    ("embeddings", Endpoint::Embeddings),
+    ("messages", Endpoint::Messages),
+];
+const PREFIXES: [&str; 2] = ["/v1/", "/api/v1/llm/"];
+
+/// The model endpoint at `path`, if it is one.
+pub fn endpoint(path: &str) -> Option<Endpoint> {
+    let rest = PREFIXES.iter().find_map(|p| path.strip_prefix(p))?;
+    ENDPOINTS.iter().find(|(p, _)| *p == rest).map(|(_, e)| *e)
+}
+
 /// Reads the body up to the gateway's limit; past it, 413 in OpenAI's envelope.
-async fn serve(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, body: Body) -> Response {
+pub async fn serve(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, body: Body) -> Response {
     match axum::body::to_bytes(body, proxy::MAX_BODY).await {
         Ok(bytes) => proxy::handle(gw, endpoint, headers, bytes).await,
         Err(_) => proxy::render(
@@ -23,22 +40,6 @@ async fn serve(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, body: Body
             endpoint,
         ),
     }
-}
-
-pub async fn chat(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
-    serve(&gw, Endpoint::Chat, &headers, body).await
-}
-
-pub async fn completions(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
-    serve(&gw, Endpoint::Completions, &headers, body).await
-}
-
-pub async fn messages(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
-    serve(&gw, Endpoint::Messages, &headers, body).await
-}
-
-pub async fn embeddings(State(gw): State<Gateway>, headers: HeaderMap, body: Body) -> Response {
-    serve(&gw, Endpoint::Embeddings, &headers, body).await
 }
 
 /// The models the key's account may use, in OpenAI's list shape.
@@ -61,15 +62,40 @@ pub async fn models(State(gw): State<Gateway>, headers: HeaderMap) -> Response {
 
 pub fn router() -> Router<AppState> {
     let mut r = Router::new();
-    for prefix in ["/v1", "/api/v1/llm"] {
-        r = r
-            .route(&format!("{prefix}/chat/completions"), post(chat))
-            .route(&format!("{prefix}/completions"), post(completions))
-            .route(&format!("{prefix}/embeddings"), post(embeddings))
-            .route(&format!("{prefix}/messages"), post(messages));
+    for prefix in PREFIXES {
+        for (path, endpoint) in ENDPOINTS {
+            let handler = move |State(gw): State<Gateway>, headers: HeaderMap, body: Body| async move {
+                serve(&gw, endpoint, &headers, body).await
+            };
+            r = r.route(&format!("{prefix}{path}"), post(handler));
+        }
     }
     r.route("/v1/models", get(models))
         .layer(axum::extract::DefaultBodyLimit::disable())
         // A panic answers 500 instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_endpoints_are_found_under_both_prefixes() {
+        assert_eq!(endpoint("/v1/chat/completions"), Some(Endpoint::Chat));
+        assert_eq!(endpoint("/api/v1/llm/messages"), Some(Endpoint::Messages));
+        assert_eq!(endpoint("/v1/completions"), Some(Endpoint::Completions));
+        assert_eq!(
+            endpoint("/api/v1/llm/embeddings"),
+            Some(Endpoint::Embeddings)
+        );
+        for other in [
+            "/v1/models",
+            "/v1/chat",
+            "/v2/chat/completions",
+            "/v1/chat/completions/",
+        ] {
+            assert_eq!(endpoint(other), None, "{other}");
+        }
+    }
 }
