@@ -79,6 +79,13 @@ pub struct Deployment {
     /// Each endpoint's URL on this deployment ([`Endpoint::ALL`] order), parsed once at load;
     /// none where the provider does not offer it.
     pub urls: [Option<Arc<crate::client::Target>>; 4],
+    /// Its id and its provider's name as response headers, made once at load.
+    pub headers: [http::HeaderValue; 2],
+}
+
+/// A name as a response header value (empty when a header cannot carry it).
+pub fn header_value(s: &str) -> http::HeaderValue {
+    http::HeaderValue::from_str(s).unwrap_or(http::HeaderValue::from_static(""))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +109,8 @@ pub struct Model {
     pub retries: u32,
     pub fallbacks: Vec<String>,
     pub deployments: Vec<Deployment>,
+    /// Its name as a response header, made once at load.
+    pub header: http::HeaderValue,
 }
 
 /// A snapshot of the enabled catalogue.
@@ -192,6 +201,7 @@ pub async fn load(db: &Db, key: &MasterKey) -> Result<Catalogue, GatewayError> {
             input_cost: r.try_get("input_cost")?,
             output_cost: r.try_get("output_cost")?,
             urls: Default::default(),
+            headers: [header_value(&r.try_get::<String, _>("id")?), header_value(&provider.name)],
         };
         d.urls = Endpoint::ALL.map(|e| url(&d, e).and_then(|u| crate::client::Target::parse(&u)));
         deployments
@@ -211,8 +221,10 @@ pub async fn load(db: &Db, key: &MasterKey) -> Result<Catalogue, GatewayError> {
         let routing: String = r.try_get("routing")?;
         let retries: i32 = r.try_get("retries")?;
         let max_output: i32 = r.try_get("max_output_tokens")?;
+        let name: String = r.try_get("name")?;
         let model = Arc::new(Model {
-            name: r.try_get("name")?,
+            header: header_value(&name),
+            name,
             group: r.try_get("model_group")?,
             kind: r.try_get("kind")?,
             aliases: json_list(&r.try_get::<String, _>("aliases")?),

@@ -199,12 +199,11 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
     if served.model.name != model.name {
         log.explain = format!("served by the fallback `{}`; ", served.model.name);
     }
-    let (provider, deployment, served_model) = (
-        served.deployment.provider.name.clone(),
-        served.deployment.id.clone(),
-        served.model.name.clone(),
-    );
-    let (request_id, credential) = (log.id.clone(), log.credential.clone());
+    // Header values made at catalogue load, or static: no allocation for most of them.
+    let [deployment, provider] = served.deployment.headers.clone();
+    let served_model = served.model.header.clone();
+    let credential = HeaderValue::from_static(if served.byok { "byok" } else { "platform" });
+    let request_id = HeaderValue::from_str(&log.id);
     let finish = Finish {
         gw: gw.clone(),
         ticket,
@@ -247,12 +246,15 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         }
     };
     *res.status_mut() = StatusCode::OK;
-    header(&mut res, REQUEST_ID, &request_id);
-    header(&mut res, MODEL, &served_model);
-    header(&mut res, PROVIDER, &provider);
-    header(&mut res, DEPLOYMENT, &deployment);
-    header(&mut res, CREDENTIAL, &credential);
-    header(&mut res, ATTEMPTS, &attempts.len().to_string());
+    let h = res.headers_mut();
+    if let Ok(v) = request_id {
+        h.insert(REQUEST_ID, v);
+    }
+    h.insert(MODEL, served_model);
+    h.insert(PROVIDER, provider);
+    h.insert(DEPLOYMENT, deployment);
+    h.insert(CREDENTIAL, credential);
+    h.insert(ATTEMPTS, HeaderValue::from(attempts.len()));
     res
 }
 
