@@ -163,7 +163,7 @@ impl Meter {
         }
         if self.rates.shared() {
             let limits = self.per_minute(owner, ask);
-            let windows: Vec<Count> = limits.iter().map(|(_, c)| c.clone()).collect();
+            let windows: Vec<&Count> = limits.iter().map(|(_, c)| c).collect();
             if let Some(full) = self.rates.count(&windows).await {
                 self.unadmit_account(&ticket);
                 self.keys.release(&ticket.key_row, ticket.amount);

@@ -87,7 +87,7 @@ impl PerMinute {
 }
 
 /// One shared window a request counts in: `add` more is refused past `max`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Count {
     pub scope: String,
     pub max: i64,
@@ -137,7 +137,7 @@ impl Rates {
 
     /// Counts a request in the shared windows; `Some(i)` when `windows[i]` is full (then
     /// nothing is counted). `None` too when Redis is not configured or does not answer.
-    pub async fn count(&self, windows: &[Count]) -> Option<usize> {
+    pub async fn count(&self, windows: &[&Count]) -> Option<usize> {
         let redis = self.redis.get()?;
         if windows.is_empty() {
             return None;
@@ -230,17 +230,18 @@ mod tests {
         rates.share(&ops_db::testing::redis_url()).unwrap();
         let id = ops_db::new_id();
         let (a, b) = (format!("test:{id}:a"), format!("test:{id}:b"));
-        let both = [count(&a, 3, 1), count(&b, 10, 4)];
+        let (wa, wb) = (count(&a, 3, 1), count(&b, 10, 4));
+        let both = [&wa, &wb];
         assert_eq!(rates.count(&both).await, None);
         assert_eq!(rates.count(&both).await, None);
         // b would reach 12 of 10: refused, and a is not counted either.
         assert_eq!(rates.count(&both).await, Some(1));
-        assert_eq!(rates.count(&[count(&a, 3, 1)]).await, None);
-        assert_eq!(rates.count(&[count(&a, 3, 1)]).await, Some(0));
+        assert_eq!(rates.count(&[&wa]).await, None);
+        assert_eq!(rates.count(&[&wa]).await, Some(0));
         // Giving back makes room again.
         rates.add(&b, -8);
         for _ in 0..100 {
-            if rates.count(&[count(&b, 10, 9)]).await.is_none() {
+            if rates.count(&[&count(&b, 10, 9)]).await.is_none() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -253,7 +254,7 @@ mod tests {
         let rates = Rates::default();
         rates.share("redis://127.0.0.1:1").unwrap();
         assert!(rates.shared());
-        assert_eq!(rates.count(&[count("x", 0, 1)]).await, None);
+        assert_eq!(rates.count(&[&count("x", 0, 1)]).await, None);
         assert!(Rates::default().share("http://cache").is_err());
     }
 }

@@ -107,10 +107,6 @@ impl Target {
         }))
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// The most recently used idle connection still within its idle time.
     fn take(&self) -> Option<Conn> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());

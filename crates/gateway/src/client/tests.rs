@@ -137,6 +137,13 @@ fn call(target: &Arc<Target>) -> Call<'_> {
     }
 }
 
+/// Sends one call and expects `ok`.
+async fn send_ok(client: &Client, target: &Arc<Target>) {
+    let answer = client.send(call(target)).await.unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body.bytes().await.unwrap(), "ok");
+}
+
 async fn eventually(what: &str, check: impl Fn() -> bool) {
     for _ in 0..200 {
         if check() {
@@ -152,9 +159,7 @@ async fn a_connection_is_reused_once_its_answer_is_read() {
     let s = server(Script::KeepAlive).await;
     let client = Client::default();
     for _ in 0..3 {
-        let answer = client.send(call(&s.target)).await.unwrap();
-        assert_eq!(answer.status, 200);
-        assert_eq!(answer.body.bytes().await.unwrap(), "ok");
+        send_ok(&client, &s.target).await;
     }
     assert_eq!(s.accepted.load(Ordering::SeqCst), 1);
     let requests = s.requests.lock().unwrap().clone();
@@ -176,8 +181,7 @@ async fn a_connection_the_provider_closed_while_idle_is_replaced() {
     let s = server(Script::AnswerThenClose).await;
     let client = Client::default();
     for _ in 0..3 {
-        let answer = client.send(call(&s.target)).await.unwrap();
-        assert_eq!(answer.body.bytes().await.unwrap(), "ok");
+        send_ok(&client, &s.target).await;
         // The provider's close reaches the client before the next call.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -190,8 +194,7 @@ async fn a_request_the_provider_closed_on_unanswered_goes_out_again_on_a_new_con
     let s = server(Script::FirstOnly).await;
     let client = Client::default();
     for _ in 0..3 {
-        let answer = client.send(call(&s.target)).await.unwrap();
-        assert_eq!(answer.body.bytes().await.unwrap(), "ok");
+        send_ok(&client, &s.target).await;
     }
     // Calls 2 and 3 each met a reused connection that closed, and went out again.
     assert_eq!(s.accepted.load(Ordering::SeqCst), 3);
@@ -282,11 +285,16 @@ fn targets_are_http_or_https_urls() {
 const CERT: &[u8] = include_bytes!("test-cert.pem");
 const KEY: &[u8] = include_bytes!("test-key.pem");
 
+fn cert() -> rustls::pki_types::CertificateDer<'static> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::from_pem_slice(CERT).unwrap()
+}
+
 /// An HTTPS server with [`CERT`] answering like [`Script::KeepAlive`].
 async fn tls_server() -> Server {
+    use rustls::pki_types::PrivateKeyDer;
     use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs = vec![CertificateDer::from_pem_slice(CERT).unwrap()];
+    let certs = vec![cert()];
     let key = PrivateKeyDer::from_pem_slice(KEY).unwrap();
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
@@ -326,8 +334,7 @@ async fn https_answers_come_through_tls_on_a_reused_connection() {
         .tls
         .set(tokio_rustls::TlsConnector::from(Arc::new(config)));
     for _ in 0..2 {
-        let answer = client.send(call(&s.target)).await.unwrap();
-        assert_eq!(answer.body.bytes().await.unwrap(), "ok");
+        send_ok(&client, &s.target).await;
     }
     assert_eq!(s.accepted.load(Ordering::SeqCst), 1);
     assert!(s.requests.lock().unwrap()[1].starts_with("POST /v1/chat?x=1 HTTP/1.1"));
