@@ -359,8 +359,10 @@ try {
     expect(dollars > 440 && dollars < 442, `the year less the unused month: ${total}`);
     await page.click('[data-testid=preview-confirm]');
     await page.getByTestId('current-plan').getByText('$490.00 a year').waitFor();
-    const kinds = await page.getByTestId('plan-history').locator('tbody tr').evaluateAll(rows => rows.map(r => r.dataset.kind));
-    expect(kinds.slice(0, 3).join() === 'upgrade,upgrade,trial_started', `history: ${kinds}`);
+    // The history reloads after the switch: wait for the new row rather than read it mid-reload.
+    const latest = () => [...document.querySelectorAll('[data-testid=plan-history] tbody tr')].slice(0, 3).map(r => r.dataset.kind).join();
+    const settled = await page.waitForFunction(`(${latest})() === 'upgrade,upgrade,trial_started'`, null, { timeout: 10000 }).then(() => true, () => false);
+    expect(settled, `history: ${await page.evaluate(latest)}`);
     await navTo(page, 'Credits');
     const paidText = await page.getByTestId('credit-paid').innerText();
     const paid = Number(paidText.replace(/[^0-9.]/g, ''));
