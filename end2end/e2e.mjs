@@ -51,7 +51,8 @@ function totp(secret, offset = 0) {
 
 function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'ops-e2e-'));
-  const env = { ...process.env, OPS_SITE_DIR: SITE, OPS_LOG: 'warn' };
+  // Per-minute limits shared through the test Redis, as a replica would run.
+  const env = { ...process.env, OPS_SITE_DIR: SITE, OPS_LOG: 'warn', OPS_REDIS_URL: process.env.OPS_TEST_REDIS_URL || 'redis://127.0.0.1:6379' };
   if (process.env.E2E_DATABASE_URL) env.OPS_DATABASE_URL = process.env.E2E_DATABASE_URL;
   const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -919,6 +920,9 @@ try {
     await page.fill('[data-testid=byok-fee]', '10');
     await page.getByTestId('gateway-settings').getByRole('button', { name: 'Save settings' }).click();
     await page.getByTestId('gateway-settings-saved').waitFor();
+    const sharing = page.locator('[data-testid=limits-sharing][data-shared=true]');
+    await sharing.getByText(/answered in/).waitFor();
+    expect((await page.getByTestId('provider-proxy').textContent()) === 'Direct', 'no proxy configured');
 
     await navTo(page, 'Provider keys');
     await page.getByTestId('own-keys-empty').waitFor();

@@ -118,6 +118,11 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
             .share_rates(&settings.redis_url)
             .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
     }
+    if !settings.provider_proxy.is_empty() {
+        gateway
+            .use_proxy(&settings.provider_proxy, &settings.provider_no_proxy)
+            .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
+    }
     gateway.spawn_jobs(Duration::from_millis(settings.gateway_flush_ms));
     let state = AppState {
         gateway,

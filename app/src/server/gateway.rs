@@ -5,8 +5,8 @@ use super::ssr::{ctx, state};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use ops_types::{
-    ApiError, ByokKey, ByokKeyForSave, ByokProviders, GatewaySettings, LlmModel, LlmModelForSave,
-    LlmProvider, LlmProviderForSave, LlmProviderTest,
+    ApiError, ByokKey, ByokKeyForSave, ByokProviders, GatewaySettings, GatewayStatus, LlmModel,
+    LlmModelForSave, LlmProvider, LlmProviderForSave, LlmProviderTest,
 };
 
 #[server(prefix = "/api/ui", endpoint = "list_llm_providers")]
@@ -69,6 +69,12 @@ pub async fn remove_llm_model(id: String) -> Result<(), ApiError> {
 pub async fn get_gateway_settings() -> Result<GatewaySettings, ApiError> {
     let (ctx, state) = (ctx()?, state()?);
     ops_gateway::settings::get(&state.gateway, &ctx).await
+}
+
+#[server(prefix = "/api/ui", endpoint = "get_gateway_status")]
+pub async fn get_gateway_status() -> Result<GatewayStatus, ApiError> {
+    let (ctx, state) = (ctx()?, state()?);
+    ops_gateway::settings::status(&state.gateway, &ctx).await
 }
 
 #[server(prefix = "/api/ui", endpoint = "save_gateway_settings", input = Json)]

@@ -164,6 +164,7 @@ pub const SERVER_FNS: &[(&str, Option<&str>)] = &[
     ("/api/ui/save_llm_model", Some("gateway_manage")),
     ("/api/ui/remove_llm_model", Some("gateway_manage")),
     ("/api/ui/get_gateway_settings", Some("gateway_manage")),
+    ("/api/ui/get_gateway_status", Some("gateway_manage")),
     ("/api/ui/save_gateway_settings", Some("gateway_manage")),
     ("/api/ui/llm_usage_report", Some("account_read")),
     ("/api/ui/llm_request_log", Some("account_read")),

@@ -23,6 +23,12 @@ pub struct Settings {
     /// `redis://…` shared by several replicas for per-minute limits. Empty: each replica
     /// counts on its own.
     pub redis_url: String,
+    /// `http://[user:password@]host:port`: the AI gateway calls providers through this proxy.
+    /// Empty: `HTTPS_PROXY`, else `HTTP_PROXY` (either case) when it is an `http://` proxy.
+    pub provider_proxy: String,
+    /// Hosts the gateway calls directly despite the proxy (comma-separated, as `NO_PROXY`;
+    /// loopback always is). Empty: `NO_PROXY` (either case).
+    pub provider_no_proxy: String,
     /// The URL people use to reach this server; decides the `Secure` cookie flag and the
     /// allowed `Origin` of browser requests. Empty: derived from `bind` (http).
     pub public_url: String,
@@ -89,6 +95,8 @@ impl Default for Settings {
             database_url: String::new(),
             database_max_connections: 10,
             redis_url: String::new(),
+            provider_proxy: String::new(),
+            provider_no_proxy: String::new(),
             public_url: String::new(),
             site_dir: PathBuf::from("target/site"),
             session_idle_minutes: 60 * 12,
@@ -126,7 +134,32 @@ impl Settings {
             .clone()
             .or_else(|| std::env::var_os("OPS_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| Settings::default().data_dir);
-        Settings::load_from(&data_dir, overrides, Env::prefixed("OPS_"))
+        let mut settings = Settings::load_from(&data_dir, overrides, Env::prefixed("OPS_"))?;
+        settings.proxy_from(|name| std::env::var(name).ok());
+        Ok(settings)
+    }
+
+    /// Fills an unset provider proxy from the variables most tools read (`var` looks one up).
+    /// A proxy there that is not plain `http://` (`socks5://`, `https://`) is left to those tools.
+    fn proxy_from(&mut self, var: impl Fn(&str) -> Option<String>) {
+        let first = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| var(n).filter(|v| !v.trim().is_empty()))
+        };
+        if self.provider_proxy.is_empty() {
+            let found = first(&["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]);
+            if let Some(url) = found.map(|u| u.trim().to_string()) {
+                if url.starts_with("http://") {
+                    self.provider_proxy = url;
+                } else if !url.contains("://") {
+                    self.provider_proxy = format!("http://{url}");
+                }
+            }
+        }
+        if self.provider_no_proxy.is_empty() {
+            self.provider_no_proxy = first(&["NO_PROXY", "no_proxy"]).unwrap_or_default();
+        }
     }
 
     fn load_from(
@@ -168,6 +201,12 @@ impl Settings {
         }
         if !(self.redis_url.is_empty() || self.redis_url.starts_with("redis://")) {
             return Err(ConfigError("redis_url: must start with redis://".into()));
+        }
+        if !(self.provider_proxy.is_empty() || self.provider_proxy.starts_with("http://")) {
+            return Err(ConfigError(
+                "provider_proxy: must start with http:// (HTTPS calls go through it in a tunnel)"
+                    .into(),
+            ));
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return Err(ConfigError("session lifetimes must be positive".into()));
@@ -217,6 +256,7 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("database_url", &redact_url(&self.database_url))
             .field("redis_url", &redact_url(&self.redis_url))
+            .field("provider_proxy", &redact_url(&self.provider_proxy))
             .field("public_url", &self.public_url)
             .field("site_dir", &self.site_dir)
             .finish_non_exhaustive()
@@ -259,6 +299,13 @@ database_max_connections = 10
 # requests and tokens a minute) across all of them. Empty: each replica counts on its own.
 # "redis://:secret@127.0.0.1:6379/0"
 redis_url = ""
+
+# The AI gateway calls providers through this HTTP proxy (HTTPS in a CONNECT tunnel), except
+# loopback and the hosts in provider_no_proxy ("example.com" covers its subdomains; "*": all).
+# Empty: HTTPS_PROXY, else HTTP_PROXY, and NO_PROXY from the environment.
+# "http://user:secret@proxy.internal:3128"
+provider_proxy = ""
+provider_no_proxy = ""
 
 # The URL people type, e.g. "https://ops.example.com". HTTPS turns on Secure cookies and
 # sets the allowed Origin of browser requests.
@@ -358,6 +405,55 @@ mod tests {
             assert_eq!(s.bind, "127.0.0.1:5000", "CLI wins");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_provider_proxy_falls_back_to_the_usual_variables() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let mut s = Settings::default();
+        s.proxy_from(vars(&[
+            ("http_proxy", "http://a:3128"),
+            ("HTTPS_PROXY", "b:8080"),
+            ("no_proxy", "x.io"),
+        ]));
+        assert_eq!(
+            (s.provider_proxy.as_str(), s.provider_no_proxy.as_str()),
+            ("http://b:8080", "x.io")
+        );
+        let mut s = Settings::default();
+        s.proxy_from(vars(&[("HTTPS_PROXY", "socks5://c:1080")]));
+        assert_eq!(s.provider_proxy, "", "not an HTTP proxy: left alone");
+        let mut s = Settings {
+            provider_proxy: "http://mine:3128".into(),
+            provider_no_proxy: "mine.io".into(),
+            ..Settings::default()
+        };
+        s.proxy_from(vars(&[
+            ("HTTPS_PROXY", "http://b:8080"),
+            ("NO_PROXY", "x.io"),
+        ]));
+        assert_eq!(
+            (s.provider_proxy.as_str(), s.provider_no_proxy.as_str()),
+            ("http://mine:3128", "mine.io"),
+            "the setting wins"
+        );
+        let bad = Settings {
+            provider_proxy: "socks5://c:1080".into(),
+            ..Settings::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("provider_proxy")
+        );
     }
 
     #[test]

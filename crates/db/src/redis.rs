@@ -102,6 +102,11 @@ impl Redis {
         })
     }
 
+    /// `redis://host:port/db`, without the credentials.
+    pub fn shown(&self) -> String {
+        format!("redis://{}/{}", self.addr, self.db)
+    }
+
     /// Runs one command. An error reply is [`RedisError::Refused`].
     pub async fn call(&self, args: &[&[u8]]) -> Result<Reply, RedisError> {
         let ms = self.timeout.as_millis();

@@ -148,6 +148,15 @@ impl Gateway {
         self.meter.rates.share(url)
     }
 
+    /// Calls providers through the HTTP proxy at `url`, except the hosts in `skip`
+    /// ([`client::Proxy::parse`]).
+    pub fn use_proxy(&self, url: &str, skip: &str) -> Result<(), GatewayError> {
+        let proxy = client::Proxy::parse(url, skip)
+            .map_err(|e| GatewayError::Internal(format!("provider_proxy: {e}")))?;
+        self.client.use_proxy(proxy);
+        Ok(())
+    }
+
     /// Writes the settled requests now.
     pub async fn flush(&self) -> Result<usize, GatewayError> {
         self.meter.flush(&self.db).await

@@ -135,6 +135,19 @@ impl Rates {
         self.redis.get().is_some()
     }
 
+    /// The Redis shared through (without credentials) and how its `PING` went just now: the
+    /// round trip, or why it failed. `None` when not shared.
+    pub async fn check(&self) -> Option<(String, Result<Duration, String>)> {
+        let redis = self.redis.get()?;
+        let started = Instant::now();
+        let answer = match redis.call(&[b"PING"]).await {
+            Ok(Reply::Status(pong)) if pong == "PONG" => Ok(started.elapsed()),
+            Ok(other) => Err(format!("unexpected reply {other:?}")),
+            Err(e) => Err(e.to_string()),
+        };
+        Some((redis.shown(), answer))
+    }
+
     /// Counts a request in the shared windows; `Some(i)` when `windows[i]` is full (then
     /// nothing is counted). `None` too when Redis is not configured or does not answer.
     pub async fn count(&self, windows: &[&Count]) -> Option<usize> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use ops_auth::AuthCtx;
 use ops_db::{AuditRecord, Db, get_setting, now_ms, put_setting, record_audit};
-use ops_types::{ApiError, ErrorCode, GatewaySettings, Permission};
+use ops_types::{ApiError, ErrorCode, GatewaySettings, GatewayStatus, Permission};
 
 use crate::Gateway;
 use crate::admin::internal;
@@ -62,6 +62,25 @@ pub async fn put(
     tx.commit().await.map_err(internal)?;
     gw.reload().await.map_err(internal)?;
     Ok(s.clone())
+}
+
+/// How this replica is wired: shared per-minute limits (with a live check of the Redis) and
+/// the provider proxy.
+pub async fn status(gw: &Gateway, ctx: &AuthCtx) -> Result<GatewayStatus, ApiError> {
+    ctx.require(Permission::GatewayManage)?;
+    let mut status = GatewayStatus::default();
+    if let Some((shown, check)) = gw.meter.rates.check().await {
+        status.shared_limits = Some(shown);
+        match check {
+            Ok(rtt) => status.redis_ping_us = Some(rtt.as_micros() as u64),
+            Err(e) => status.redis_error = Some(e),
+        }
+    }
+    if let Some(p) = gw.client.proxy() {
+        status.proxy = Some(p.shown().to_string());
+        status.no_proxy = p.skipped().to_vec();
+    }
+    Ok(status)
 }
 
 /// Deletes request log rows past the retention (the daily rollups stay), in slices.

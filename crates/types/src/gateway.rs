@@ -300,6 +300,24 @@ pub struct ByokStats {
     pub stats: Vec<ByokStat>,
 }
 
+/// How this replica's gateway is wired by its settings file (`GET /api/v1/llm/status`):
+/// read-only in the console.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GatewayStatus {
+    /// The Redis that replicas share per-minute limits through (without credentials); none:
+    /// each replica counts its own.
+    pub shared_limits: Option<String>,
+    /// That Redis's answer to a `PING` just now, in microseconds.
+    pub redis_ping_us: Option<u64>,
+    /// Why it did not answer (limits then hold per replica).
+    pub redis_error: Option<String>,
+    /// The HTTP proxy provider calls go through (without credentials).
+    pub proxy: Option<String>,
+    /// Hosts called directly despite the proxy (loopback always is).
+    pub no_proxy: Vec<String>,
+}
+
 /// The gateway's own settings (`GET/PUT /api/v1/llm/settings`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

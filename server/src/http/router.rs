@@ -273,6 +273,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(v1::llm::update_model, v1::llm::delete_model))
         .routes(routes!(v1::llm::offers))
         .routes(routes!(v1::llm::get_settings, v1::llm::put_settings))
+        .routes(routes!(v1::llm::get_status))
         .routes(routes!(v1::llm_usage::overview))
         .routes(routes!(v1::llm_usage::by_model))
         .routes(routes!(v1::llm_usage::by_user))

@@ -270,3 +270,126 @@ async fn per_minute_limits_hold_across_replicas_through_redis() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// A forwarding HTTP proxy in front of `upstream` (`host:port`), whatever host a request
+/// names: it records each connection's request line and `Proxy-Authorization`.
+async fn forwarding_proxy(
+    upstream: String,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://ops:s3cret@{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut client, _) = listener.accept().await.unwrap();
+            let (log, upstream) = (log.clone(), upstream.clone());
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match client.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).to_string();
+                let line = text.lines().next().unwrap_or_default().to_string();
+                let auth = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("proxy-authorization: "))
+                    .unwrap_or("none");
+                log.lock().unwrap().push(format!("{line} | {auth}"));
+                let mut up = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+                up.write_all(&head).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// The console's "This server" facts: limits shared through Redis (checked live, or shown
+/// down), and provider calls through the configured proxy, which they really take.
+#[tokio::test]
+async fn the_status_shows_shared_limits_and_the_proxy_that_calls_go_through() {
+    let stub = llm_stub::start().await;
+    let upstream = stub.base.trim_start_matches("http://").to_string();
+    let (proxy_url, seen) = forwarding_proxy(upstream.clone()).await;
+    for backend in backends() {
+        // Without Redis or a proxy.
+        let plain = spawn_app_with(backend, |_| {}).await;
+        let admin = plain.signed_in(Role::Admin).await;
+        let status: Value = plain.get_json(&admin, "/api/v1/llm/status").await;
+        assert_eq!(status["shared_limits"], Value::Null);
+        assert_eq!(status["proxy"], Value::Null);
+        let down = spawn_app_with(backend, |s| {
+            s.redis_url = "redis://:pw@127.0.0.1:1/2".into()
+        })
+        .await;
+        let admin = down.signed_in(Role::Admin).await;
+        let status: Value = down.get_json(&admin, "/api/v1/llm/status").await;
+        assert_eq!(
+            status["shared_limits"], "redis://127.0.0.1:1/2",
+            "no password shown"
+        );
+        assert!(status["redis_error"].as_str().is_some(), "{status}");
+
+        let app = spawn_app_with(backend, |s| {
+            s.redis_url = ops_db::testing::redis_url();
+            s.provider_proxy = proxy_url.clone();
+            s.provider_no_proxy = "example.com".into();
+        })
+        .await;
+        let admin = app.signed_in(Role::Admin).await;
+        let status: Value = app.get_json(&admin, "/api/v1/llm/status").await;
+        assert!(status["redis_ping_us"].as_u64().is_some(), "{status}");
+        assert_eq!(status["redis_error"], Value::Null);
+        let shown = status["proxy"].as_str().unwrap();
+        assert!(
+            proxy_url.ends_with(shown.trim_start_matches("http://")) && !shown.contains("s3cret"),
+            "{shown}"
+        );
+        assert_eq!(status["no_proxy"], json!(["example.com"]));
+
+        // A provider only the proxy can reach (the name resolves nowhere).
+        let base = format!(
+            "http://provider.test:{}/ok/v1",
+            upstream.rsplit(':').next().unwrap()
+        );
+        let body = json!({"name": "proxied", "kind": "openai_compatible", "base_url": base, "api_key": llm_stub::KEY});
+        let (status, p) =
+            status_of(app.post_json(&admin, "/api/v1/llm/providers", &body).await).await;
+        assert_eq!(status, 201, "{p}");
+        let dep = json!({"provider_id": p["id"], "upstream_model": "up-small", "priority": 0});
+        let body = json!({"name": "m-proxied", "model_group": "basic", "kind": "chat", "input_price": 1_000_000,
+            "output_price": 2_000_000, "max_output_tokens": 100, "deployments": [dep]});
+        let (status, m) = status_of(
+            app.post_json(&admin, "/api/v1/llm/admin/models", &body)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 201, "{m}");
+        let before = seen.lock().unwrap().len();
+        let (_, key) = developer_key(&app).await;
+        let (status, answer) = status_of(
+            call(
+                &app,
+                "/v1/chat/completions",
+                &key,
+                &chat("m-proxied", false),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
+        let lines = seen.lock().unwrap()[before..].to_vec();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        // base64 of "ops:s3cret"
+        assert_eq!(
+            lines[0],
+            format!("POST {base}/chat/completions HTTP/1.1 | Basic b3BzOnMzY3JldA==")
+        );
+    }
+}

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use ops_types::GatewaySettings;
+use ops_types::{GatewaySettings, GatewayStatus};
 
 use crate::components::alert::ErrorBox;
 use crate::pages::admin::llm_models::ModelsCard;
 use crate::pages::admin::llm_providers::ProvidersCard;
-use crate::server::gateway::{SaveGatewaySettings, get_gateway_settings};
+use crate::server::gateway::{SaveGatewaySettings, get_gateway_settings, get_gateway_status};
 
 #[component]
 pub fn GatewayPage() -> impl IntoView {
@@ -21,6 +21,66 @@ pub fn GatewayPage() -> impl IntoView {
         <ProvidersCard changed=providers_changed />
         <ModelsCard providers_changed />
         <SettingsCard />
+        <ReplicaCard />
+    }
+}
+
+/// What the settings file wires: per-minute limits shared through Redis (checked live) and
+/// the proxy provider calls go through.
+#[component]
+fn ReplicaCard() -> impl IntoView {
+    let checks = RwSignal::new(0u32);
+    let status = Resource::new(move || checks.get(), |_| get_gateway_status());
+    view! {
+        <section class="card" data-testid="gateway-status">
+            <h3>"This server"</h3>
+            <p class="muted">"Set in "<code>"ops-center.toml"</code>" or the environment ("<code>"redis_url"</code>", "<code>"provider_proxy"</code>", "<code>"provider_no_proxy"</code>"); read at start."</p>
+            <Transition fallback=|| view! { <p>"Checking…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) => view! { <StatusFacts s /> }.into_any(),
+                        Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div class="buttons">
+                <button type="button" class="button" data-testid="gateway-status-check" on:click=move |_| checks.update(|n| *n += 1)>"Check again"</button>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn StatusFacts(s: GatewayStatus) -> impl IntoView {
+    let limits = match (&s.shared_limits, s.redis_ping_us, &s.redis_error) {
+        (None, ..) => view! {
+            <dd data-testid="limits-sharing" data-shared="false">"Counted by this server alone. Several replicas each allow the full limit: set "<code>"redis_url"</code>" to share them."</dd>
+        }.into_any(),
+        (Some(url), Some(us), _) => view! {
+            <dd data-testid="limits-sharing" data-shared="true">"Shared through "<code>{url.clone()}</code>
+                <span class="badge ok">{format!("answered in {:.1} ms", us as f64 / 1000.0)}</span></dd>
+        }.into_any(),
+        (Some(url), None, error) => view! {
+            <dd data-testid="limits-sharing" data-shared="down">"Shared through "<code>{url.clone()}</code>
+                <div class="alert error">{format!("Not answering ({}): each server counts on its own until it does.", error.clone().unwrap_or_default())}</div></dd>
+        }.into_any(),
+    };
+    let proxy = match &s.proxy {
+        None => view! { <dd data-testid="provider-proxy">"Direct"</dd> }.into_any(),
+        Some(url) => {
+            let skipped = if s.no_proxy.is_empty() {
+                String::new()
+            } else {
+                format!(" and {}", s.no_proxy.join(", "))
+            };
+            view! { <dd data-testid="provider-proxy">"Through "<code>{url.clone()}</code>{format!(", except loopback{skipped}")}</dd> }.into_any()
+        }
+    };
+    view! {
+        <dl class="facts">
+            <dt>"Per-minute limits"</dt>{limits}
+            <dt>"Calls to providers"</dt>{proxy}
+        </dl>
     }
 }
 

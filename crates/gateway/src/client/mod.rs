@@ -6,7 +6,8 @@
 //! once its answer has been read to the end; before reuse it is polled once, so one the provider
 //! closed meanwhile is dropped, and a call that still meets a closed connection is sent again on
 //! a new one. Dropping an answer's [`Body`] early closes its connection, which cancels the
-//! provider's work. TLS is rustls with the Web PKI roots.
+//! provider's work. TLS is rustls with the Web PKI roots. With a [`Proxy`] set, calls go
+//! through it (a `CONNECT` tunnel for HTTPS).
 
 use std::fmt;
 use std::future::{Future, poll_fn};
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::Stream;
-use http::header::{CONTENT_TYPE, HOST, HeaderMap, HeaderValue};
+use http::header::{CONTENT_TYPE, HOST, HeaderMap, HeaderValue, PROXY_AUTHORIZATION};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Method, Request, Uri};
 use http_body_util::Full;
@@ -28,6 +29,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 use tokio_rustls::client::TlsStream;
+
+mod proxy;
+pub use proxy::Proxy;
 
 /// How long an idle connection is kept for reuse.
 const IDLE_FOR: Duration = Duration::from_secs(90);
@@ -68,7 +72,11 @@ pub struct Target {
     host: String,
     port: u16,
     authority: HeaderValue,
+    /// `host:port`, for a proxy's `CONNECT`.
+    tunnel_to: String,
     path: Uri,
+    /// The whole URL, for a request a proxy forwards.
+    absolute: Uri,
     idle: Mutex<Vec<(Conn, Instant)>>,
 }
 
@@ -96,13 +104,16 @@ impl Target {
             return None;
         }
         let path = uri.path_and_query().map_or("/", PathAndQuery::as_str);
+        let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
         Some(Arc::new(Target {
             url: url.to_string(),
             tls,
             host: host.to_string(),
-            port: authority.port_u16().unwrap_or(if tls { 443 } else { 80 }),
+            port,
             authority: HeaderValue::from_str(authority.as_str()).ok()?,
+            tunnel_to: format!("{}:{port}", authority.host()),
             path: Uri::try_from(path).ok()?,
+            absolute: uri.clone(),
             idle: Mutex::new(Vec::new()),
         }))
     }
@@ -158,13 +169,29 @@ pub struct Answer {
     pub body: Body,
 }
 
-/// The gateway's client: only the TLS configuration is shared, built on first use.
+/// The gateway's client: only the TLS configuration (built on first use) and the proxy are
+/// shared.
 #[derive(Default)]
 pub struct Client {
     tls: OnceLock<tokio_rustls::TlsConnector>,
+    proxy: OnceLock<Proxy>,
 }
 
 impl Client {
+    /// Sends calls through `proxy` from now on (set once, at start).
+    pub fn use_proxy(&self, proxy: Proxy) {
+        let _ = self.proxy.set(proxy);
+    }
+
+    pub fn proxy(&self) -> Option<&Proxy> {
+        self.proxy.get()
+    }
+
+    /// The proxy calls to `target` go through, if any.
+    fn via(&self, target: &Target) -> Option<&Proxy> {
+        self.proxy.get().filter(|p| p.covers(&target.host))
+    }
+
     /// Sends `call` and waits for the answer's head.
     pub async fn send(&self, call: Call<'_>) -> Result<Answer, Failure> {
         let start = Instant::now();
@@ -209,10 +236,21 @@ impl Client {
         if !body.is_empty() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
+        // Plain HTTP through a proxy: the whole URL in the request line, the proxy's
+        // credentials in a header. (HTTPS goes through a tunnel and looks direct.)
+        let forward = self.via(target).filter(|_| !target.tls);
+        if let Some(auth) = forward.and_then(|p| p.auth.clone()) {
+            headers.insert(PROXY_AUTHORIZATION, auth);
+        }
+        let uri = if forward.is_some() {
+            &target.absolute
+        } else {
+            &target.path
+        };
         let request = |headers: HeaderMap, body: Bytes| {
             let mut req = Request::new(Full::new(body));
             *req.method_mut() = method.clone();
-            *req.uri_mut() = target.path.clone();
+            *req.uri_mut() = uri.clone();
             *req.headers_mut() = headers;
             req
         };
@@ -250,9 +288,18 @@ impl Client {
     }
 
     async fn connect(&self, target: &Target) -> Result<Conn, Failure> {
-        let tcp = TcpStream::connect((target.host.as_str(), target.port))
-            .await
-            .map_err(|e| Failure::Connect(e.to_string()))?;
+        let tcp = match self.via(target) {
+            None => TcpStream::connect((target.host.as_str(), target.port))
+                .await
+                .map_err(|e| Failure::Connect(e.to_string()))?,
+            Some(proxy) => {
+                let mut tcp = proxy.connect().await?;
+                if target.tls {
+                    proxy.tunnel(&mut tcp, &target.tunnel_to).await?;
+                }
+                tcp
+            }
+        };
         let _ = tcp.set_nodelay(true);
         let io = if target.tls {
             let name = rustls::pki_types::ServerName::try_from(target.host.clone())

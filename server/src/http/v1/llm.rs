@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use ops_auth::{AuthCtx, HttpError};
 use ops_gateway::{admin, models};
 use ops_types::{
-    GatewaySettings, LlmModel, LlmModelForSave, LlmModels, LlmOffers, LlmProvider,
+    GatewaySettings, GatewayStatus, LlmModel, LlmModelForSave, LlmModels, LlmOffers, LlmProvider,
     LlmProviderForSave, LlmProviderTest, LlmProviders, PaymentOwner,
 };
 
@@ -154,6 +154,19 @@ pub async fn get_settings(
 ) -> Result<Json<GatewaySettings>, HttpError> {
     Ok(Json(
         ops_gateway::settings::get(&state.gateway, &ctx).await?,
+    ))
+}
+
+/// How this replica is wired by its settings file: the Redis that shares per-minute limits
+/// (checked with a `PING`) and the proxy provider calls go through.
+#[utoipa::path(get, path = "/api/v1/llm/status", tag = "gateway",
+    responses((status = 200, body = GatewayStatus)), security(("session" = ["gateway_manage"]), ("api_key" = ["gateway_manage"])))]
+pub async fn get_status(
+    State(state): State<AppState>,
+    ctx: AuthCtx,
+) -> Result<Json<GatewayStatus>, HttpError> {
+    Ok(Json(
+        ops_gateway::settings::status(&state.gateway, &ctx).await?,
     ))
 }
 
