@@ -307,6 +307,20 @@ async fn tls_server() -> Server {
     .await
 }
 
+/// A client that trusts [`CERT`] (and nothing else).
+fn trusting_client() -> Client {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert()).unwrap();
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let client = Client::default();
+    let _ = client
+        .tls
+        .set(tokio_rustls::TlsConnector::from(Arc::new(config)));
+    client
+}
+
 #[tokio::test]
 async fn https_is_refused_for_a_certificate_outside_the_web_pki() {
     let s = tls_server().await;
@@ -319,20 +333,8 @@ async fn https_is_refused_for_a_certificate_outside_the_web_pki() {
 
 #[tokio::test]
 async fn https_answers_come_through_tls_on_a_reused_connection() {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
     let s = tls_server().await;
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(CERT).unwrap())
-        .unwrap();
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let client = Client::default();
-    let _ = client
-        .tls
-        .set(tokio_rustls::TlsConnector::from(Arc::new(config)));
+    let client = trusting_client();
     for _ in 0..2 {
         send_ok(&client, &s.target).await;
     }
@@ -424,15 +426,7 @@ async fn https_goes_through_a_connect_tunnel() {
     let backend = tls_server().await;
     let (port, proxy) =
         proxy_server(backend.target.tunnel_to.clone(), Some("Basic dXNlcjpwQHNz")).await;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert()).unwrap();
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let client = Client::default();
-    let _ = client
-        .tls
-        .set(tokio_rustls::TlsConnector::from(Arc::new(config)));
+    let client = trusting_client();
     client.use_proxy(Proxy::parse(&format!("http://user:p%40ss@127.0.0.1:{port}/"), "").unwrap());
     let target = named(&backend);
     for _ in 0..2 {
