@@ -21,6 +21,7 @@ pub enum StartError {
     Sampler(String),
     Secrets(String),
     Sso(String),
+    Gateway(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -31,6 +32,7 @@ impl std::fmt::Display for StartError {
             StartError::Sampler(m) => write!(f, "metrics sampler: {m}"),
             StartError::Secrets(m) => write!(f, "secrets: {m}"),
             StartError::Sso(m) => write!(f, "sso_providers: {m}"),
+            StartError::Gateway(m) => write!(f, "AI gateway: {m}"),
         }
     }
 }
@@ -112,16 +114,16 @@ pub async fn build(settings: Settings) -> Result<Application, StartError> {
 
     let gateway = ops_gateway::Gateway::start(db.clone(), secrets.clone(), &settings.data_dir)
         .await
-        .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
+        .map_err(|e| StartError::Gateway(e.to_string()))?;
     if !settings.redis_url.is_empty() {
         gateway
             .share_rates(&settings.redis_url)
-            .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
+            .map_err(|e| StartError::Gateway(e.to_string()))?;
     }
     if !settings.provider_proxy.is_empty() {
         gateway
             .use_proxy(&settings.provider_proxy, &settings.provider_no_proxy)
-            .map_err(|e| StartError::Db(format!("AI gateway: {e}")))?;
+            .map_err(|e| StartError::Gateway(e.to_string()))?;
     }
     gateway.spawn_jobs(Duration::from_millis(settings.gateway_flush_ms));
     let state = AppState {

@@ -100,20 +100,19 @@ impl Proxy {
 
     /// Whether calls to `host` (a target's host, without brackets) go through the proxy.
     pub fn covers(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        let loopback = host == "localhost"
-            || host.ends_with(".localhost")
+        let host = host.trim_end_matches('.');
+        // `host` is `name` or a subdomain of it, in any case.
+        let within = |name: &str| {
+            let n = host.len().saturating_sub(name.len());
+            host.is_char_boundary(n)
+                && host[n..].eq_ignore_ascii_case(name)
+                && (n == 0 || host.as_bytes()[n - 1] == b'.')
+        };
+        let loopback = within("localhost")
             || host
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
-        !loopback
-            && !self.skip.iter().any(|s| {
-                s == "*"
-                    || host == *s
-                    || host
-                        .strip_suffix(s.as_str())
-                        .is_some_and(|h| h.ends_with('.'))
-            })
+        !loopback && !self.skip.iter().any(|s| s == "*" || within(s))
     }
 
     /// A TCP connection to the proxy.
