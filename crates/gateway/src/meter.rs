@@ -325,8 +325,14 @@ impl Meter {
             }
             (rows, journal.as_mut().map(Journal::rotate))
         };
+        let started = Instant::now();
         match crate::log::write(db, &self.holds.replica, &rows).await {
             Ok(charged) => {
+                tracing::debug!(
+                    rows = rows.len(),
+                    us = started.elapsed().as_micros() as u64,
+                    "gateway flush"
+                );
                 self.keys.flushed(&rows);
                 let dir = self.lock_journal().as_ref().map(|j| j.dir().to_path_buf());
                 if let (Some(dir), Some(upto)) = (dir, segment) {
