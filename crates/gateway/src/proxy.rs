@@ -176,7 +176,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         &mut attempts,
     )
     .await;
-    log.attempts = serde_json::to_string(&attempts).unwrap_or_else(|_| "[]".into());
+    log.attempts = send::log_text(&attempts, &log.model);
     let served = match served {
         Ok(s) => s,
         Err(e) => {

@@ -33,6 +33,34 @@ pub struct Attempt {
     ms: u64,
 }
 
+/// The attempts as the request log stores them. The common case, one attempt at the requested
+/// model that succeeded, is stored as nothing: [`rebuilt`] makes it again from the row's own
+/// columns, and each request writes about 130 bytes fewer.
+pub fn log_text(attempts: &[Attempt], model: &str) -> String {
+    match attempts {
+        [a] if a.model == model && a.status == Some(200) && a.error.is_none() => String::new(),
+        _ => serde_json::to_string(attempts).unwrap_or_else(|_| "[]".into()),
+    }
+}
+
+/// The JSON of a served request's single attempt that [`log_text`] left out.
+pub fn rebuilt(model: &str, provider: &str, deployment: &str, credential: &str, ms: i64) -> String {
+    let attempt = Attempt {
+        model: model.into(),
+        provider: provider.into(),
+        deployment: deployment.into(),
+        credential: if credential == "byok" {
+            "byok"
+        } else {
+            "platform"
+        },
+        status: Some(200),
+        error: None,
+        ms: ms.max(0) as u64,
+    };
+    serde_json::to_string(&[attempt]).unwrap_or_else(|_| "[]".into())
+}
+
 /// What the chosen deployment answered with.
 pub struct Served {
     pub model: Arc<Model>,
@@ -194,7 +222,10 @@ pub async fn send(
                     }
                     Err(f) => Err(f),
                 };
-                attempt.ms = started.elapsed().as_millis() as u64;
+                // One reading for both: the log rebuilds a lone attempt's time from its
+                // first-byte time.
+                let took = started.elapsed();
+                attempt.ms = took.as_millis() as u64;
                 match outcome {
                     Err(Failure::NoAnswer) => {
                         attempt.error = Some(format!(
@@ -218,7 +249,7 @@ pub async fn send(
                                     deployment: d.clone(),
                                     wire,
                                     response: res,
-                                    first_byte: started.elapsed(),
+                                    first_byte: took,
                                     byok: cred.is_some(),
                                 });
                             }
@@ -287,5 +318,29 @@ mod tests {
             out(false),
             json!({"model": "up-1", "stream": true, "messages": []})
         );
+    }
+
+    #[test]
+    fn a_lone_served_attempt_is_stored_as_nothing_and_rebuilt_the_same() {
+        let attempt = |status, error: Option<&str>| Attempt {
+            model: "m".into(),
+            provider: "p".into(),
+            deployment: "d".into(),
+            credential: "byok",
+            status,
+            error: error.map(String::from),
+            ms: 7,
+        };
+        let one = [attempt(Some(200), None)];
+        assert_eq!(log_text(&one, "m"), "");
+        assert_eq!(
+            rebuilt("m", "p", "d", "byok", 7),
+            serde_json::to_string(&one).unwrap()
+        );
+        // Anything else is stored whole: another model, a failure, several attempts.
+        assert_ne!(log_text(&one, "alias"), "");
+        assert_ne!(log_text(&[attempt(Some(500), Some("down"))], "m"), "");
+        let two = [attempt(Some(500), Some("down")), attempt(Some(200), None)];
+        assert_eq!(log_text(&two, "m"), serde_json::to_string(&two).unwrap());
     }
 }

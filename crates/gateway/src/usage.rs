@@ -190,12 +190,23 @@ fn every_day(rows: Vec<LlmUsageRow>, first: i64, last: i64) -> Vec<LlmUsageRow> 
 
 const REQUEST_COLUMNS: &str = "r.id, r.at, r.key_id, r.user_id, r.owner_kind, r.owner_id, r.endpoint, r.model, r.stream, \
     r.provider, r.credential, r.status, r.error_code, r.input_tokens, r.output_tokens, r.counted, r.reserved, r.cost, \
-    r.list_cost, r.latency_ms, r.first_byte_ms, r.attempts, r.explain, r.ledger_entry, \
+    r.list_cost, r.latency_ms, r.first_byte_ms, r.deployment_id, r.attempts, r.explain, r.ledger_entry, \
     (SELECT u.email FROM users u WHERE u.id = r.user_id) AS user_email";
 
 fn request_of(r: &ops_db::AnyRow) -> Result<LlmRequest, sqlx::Error> {
     let flag = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
     let int = |c: &str| -> Result<i64, sqlx::Error> { r.try_get::<i64, _>(c) };
+    let mut attempts: String = r.try_get("attempts")?;
+    if attempts.is_empty() {
+        let deployment: Option<String> = r.try_get("deployment_id")?;
+        attempts = crate::send::rebuilt(
+            &r.try_get::<String, _>("model")?,
+            &r.try_get::<String, _>("provider")?,
+            deployment.as_deref().unwrap_or_default(),
+            &r.try_get::<String, _>("credential")?,
+            r.try_get::<Option<i64>, _>("first_byte_ms")?.unwrap_or(0),
+        );
+    }
     Ok(LlmRequest {
         id: r.try_get("id")?,
         at: int("at")?,
@@ -219,7 +230,7 @@ fn request_of(r: &ops_db::AnyRow) -> Result<LlmRequest, sqlx::Error> {
         list_cost: int("list_cost")?,
         latency_ms: int("latency_ms")?,
         first_byte_ms: r.try_get("first_byte_ms")?,
-        attempts: r.try_get("attempts")?,
+        attempts,
         explain: r.try_get("explain")?,
         ledger_entry: r.try_get("ledger_entry")?,
     })

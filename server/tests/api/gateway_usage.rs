@@ -109,6 +109,25 @@ async fn usage_reports_and_the_request_log_explain_the_traffic() {
             "the failing deployment, then the one that served"
         );
         assert!(served["ledger_entry"].is_string());
+        // A lone attempt that served is stored as nothing and rebuilt from the row.
+        let claude: Value = app
+            .get_json(&me, "/api/v1/llm/requests?model=m-claude")
+            .await;
+        let one = &claude["requests"][0];
+        let attempts: Value = serde_json::from_str(one["attempts"].as_str().unwrap()).unwrap();
+        assert_eq!(attempts.as_array().unwrap().len(), 1, "{one}");
+        let a = &attempts[0];
+        assert_eq!(
+            (&a["model"], &a["provider"], &a["status"], &a["credential"]),
+            (
+                &json!("m-claude"),
+                &json!("claude"),
+                &json!(200),
+                &json!("platform")
+            )
+        );
+        assert_eq!(a["ms"], one["first_byte_ms"]);
+        assert!(a["deployment"].as_str().is_some_and(|d| !d.is_empty()));
         let other = app.signed_in(Role::Developer).await;
         let theirs: Value = app.get_json(&other, "/api/v1/llm/requests").await;
         assert!(
