@@ -41,6 +41,8 @@ pub struct Row {
     pub list_cost: i64,
     pub latency_ms: i64,
     pub first_byte_ms: Option<i64>,
+    /// Every attempt, as JSON; empty for a request served by its one attempt at the requested
+    /// model, which the log's reader rebuilds from this row ([`crate::send::log_text`]).
     pub attempts: String,
     pub explain: String,
     /// Set when settled: the plan's overage rule and period at admission.
