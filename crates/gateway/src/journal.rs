@@ -105,7 +105,8 @@ pub async fn open(db: &Db, dir: &Path) -> Result<(Journal, usize), GatewayError>
     }
     let mut missing = Vec::new();
     for r in rows {
-        let seen = sqlx::query("SELECT 1 AS one FROM llm_requests WHERE id = $1")
+        let seen = sqlx::query("SELECT 1 AS one FROM llm_requests WHERE at = $1 AND id = $2")
+            .bind(r.at)
             .bind(&r.id)
             .fetch_optional(db.pool())
             .await?;

@@ -44,6 +44,12 @@ pub struct Row {
     /// Every attempt, as JSON; empty for a request served by its one attempt at the requested
     /// model, which the log's reader rebuilds from this row ([`crate::send::log_text`]).
     pub attempts: String,
+    /// The prices it was billed at (`None` when nothing was billed): the price formula is made
+    /// from them and the row's numbers when the log is read ([`crate::request::explain`]).
+    #[serde(default)]
+    pub prices: Option<crate::request::Prices>,
+    /// Why it was refused or failed; for a billed request, only the notes after the formula
+    /// (e.g. `; served by the fallback …`), usually none.
     pub explain: String,
     /// Set when settled: the plan's overage rule and period at admission.
     pub overage: Overage,
@@ -70,8 +76,8 @@ pub struct Written {
 
 const COLUMNS: &str = "id, at, key_id, user_id, owner_kind, owner_id, endpoint, model, stream, provider, \
     deployment_id, credential, status, error_code, input_tokens, output_tokens, counted, reserved, cost, \
-    list_cost, latency_ms, first_byte_ms, attempts, explain, ledger_entry";
-const PER_ROW: usize = 25;
+    list_cost, latency_ms, first_byte_ms, attempts, input_price, output_price, price_percent, explain, ledger_entry";
+const PER_ROW: usize = 28;
 /// Rows per insert statement: a batch is cut into these sizes only, so a handful of prepared
 /// statements serve every batch (the statement cache holds a plan per distinct SQL text).
 const CHUNKS: [usize; 4] = [64, 16, 4, 1];
@@ -117,7 +123,7 @@ async fn insert(
             }
             sql.push(')');
         }
-        sql.push_str(" ON CONFLICT (id) DO NOTHING");
+        sql.push_str(" ON CONFLICT (at, id) DO NOTHING");
         let mut q = sqlx::query(&sql);
         // Borrowed, not cloned: the statement only lives for this call.
         for r in chunk {
@@ -146,6 +152,9 @@ async fn insert(
                 .bind(r.latency_ms)
                 .bind(r.first_byte_ms)
                 .bind(r.attempts.as_str())
+                .bind(r.prices.map(|p| p.input))
+                .bind(r.prices.map(|p| p.output))
+                .bind(r.prices.map(|p| p.percent))
                 .bind(r.explain.as_str())
                 .bind(entry.map(String::as_str));
         }
@@ -234,8 +243,8 @@ pub fn key_costs(rows: &[&Row]) -> HashMap<String, i64> {
     out
 }
 
-/// Writes a batch. Rows already in the log are skipped and a batch's charge is keyed by its
-/// first row, so writing the same batch twice charges once.
+/// Writes a batch. Rows already in the log (the same `at` and `id`) are skipped and a batch's
+/// charge is keyed by its first row, so writing the same batch twice charges once.
 pub async fn write(
     db: &Db,
     replica: &str,

@@ -63,6 +63,7 @@ fn row(caller: &Caller, endpoint: Endpoint, model: &str, stream: bool) -> Row {
         latency_ms: 0,
         first_byte_ms: None,
         attempts: "[]".into(),
+        prices: None,
         explain: String::new(),
         overage: ops_types::Overage::Block,
         period_start: 0,
@@ -197,7 +198,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         log.credential = "byok".into();
     }
     if served.model.name != model.name {
-        log.explain = format!("served by the fallback `{}`; ", served.model.name);
+        log.explain = format!("; served by the fallback `{}`", served.model.name);
     }
     // Header values made at catalogue load, or static: no allocation for most of them.
     let [deployment, provider] = served.deployment.headers.clone();

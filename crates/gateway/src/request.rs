@@ -1,5 +1,6 @@
 //! Reading a request once: its body, model, streaming flag and output cap; and the prices:
-//! the worst case reserved before the call, and the formula explained in the request log.
+//! the worst case reserved before the call, what was charged, and the formula the request log
+//! explains it with.
 
 use ops_types::{Amount, Plain};
 use serde_json::{Map, Value};
@@ -120,10 +121,11 @@ pub fn estimate(p: &Parsed, model: &Model, endpoint: Endpoint) -> (i64, i64) {
     (p.input_estimate, out)
 }
 
-/// Fills in what a served request used and is charged, with the price formula and its
-/// numbers for the request log: the models' list price, times the plan's AI price when it is
-/// not 100 %; or, when the caller's own key served it (`fee_percent`), only that share of the
-/// list price. Never more than the reservation is charged.
+/// Fills in what a served request used and is charged: the models' list price, times the
+/// plan's AI price when it is not 100 %; or, when the caller's own key served it
+/// (`fee_percent`), only that share of the list price. Never more than the reservation is
+/// charged. The log keeps the numbers ([`Prices`]); [`explain`] makes the formula from them
+/// when the log is read.
 pub fn bill(
     log: &mut Row,
     model: &Model,
@@ -132,52 +134,138 @@ pub fn bill(
     counted: bool,
     fee_percent: Option<i64>,
 ) {
-    let reserved = ticket.amount;
     let list = price(input, model.input_price) + price(output, model.output_price);
-    let share = |pct: i64| ceil_div(list.saturating_mul(pct.max(0)), 100);
-    let due = match fee_percent {
-        Some(f) => share(f.clamp(0, 100)),
-        None => share(ticket.price_percent),
+    let percent = match fee_percent {
+        Some(f) => f.clamp(0, 100),
+        None => ticket.price_percent.max(0),
     };
-    let cost = due.min(reserved);
-    // Written into the log's text directly: one allocation, not one per amount.
-    use std::fmt::Write;
-    let (s, usd) = (&mut log.explain, |m| Amount(m, "USD"));
-    let _ = write!(
-        s,
-        "{input} input tokens × ${}/M + {output} output tokens × ${}/M = {}",
-        Plain(model.input_price),
-        Plain(model.output_price),
-        usd(list),
-    );
-    let _ = match fee_percent {
-        Some(f) => write!(
-            s,
-            "; served by your own key: charged the platform fee of {f}% = {}",
-            usd(due)
-        ),
-        None if ticket.price_percent != 100 => write!(
-            s,
-            " × {}% (your plan's AI price) = {}",
-            ticket.price_percent,
-            usd(due)
-        ),
-        None => Ok(()),
-    };
-    let _ = write!(s, " (reserved {})", usd(reserved));
-    if counted {
-        s.push_str("; tokens counted by the gateway (the provider reported none)");
-    }
-    if due > cost {
-        let _ = write!(
-            s,
-            "; {} over the reservation was not charged",
-            usd(due - cost)
-        );
-    }
+    log.prices = Some(Prices {
+        input: model.input_price,
+        output: model.output_price,
+        percent,
+    });
     log.input_tokens = input;
     log.output_tokens = output;
     log.counted = counted;
     log.list_cost = list;
-    log.cost = cost;
+    log.cost = due(list, percent).min(ticket.amount);
+}
+
+/// The prices a request was billed at: per million input and output tokens (micro-units), and
+/// the percentage of the list price charged (the plan's AI price, or the platform fee when the
+/// caller's own key served it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Prices {
+    pub input: i64,
+    pub output: i64,
+    pub percent: i64,
+}
+
+/// `percent` % of `list`, rounded up to the micro-unit.
+fn due(list: i64, percent: i64) -> i64 {
+    ceil_div(list.saturating_mul(percent.max(0)), 100)
+}
+
+/// A billed request as the log holds it.
+pub struct Billed {
+    pub prices: Prices,
+    pub input: i64,
+    pub output: i64,
+    pub list: i64,
+    pub cost: i64,
+    pub reserved: i64,
+    pub counted: bool,
+    /// Served by the caller's own key (the percentage is the platform fee).
+    pub byok: bool,
+}
+
+/// The price formula with its numbers, e.g. `10 input tokens × $1/M + 20 output tokens × $2/M
+/// = $0.00005 (reserved $0.00025)`.
+pub fn explain(b: &Billed) -> String {
+    use std::fmt::Write;
+    let usd = |m| Amount(m, "USD");
+    let due = due(b.list, b.prices.percent);
+    let mut s = String::with_capacity(128);
+    let _ = write!(
+        s,
+        "{} input tokens × ${}/M + {} output tokens × ${}/M = {}",
+        b.input,
+        Plain(b.prices.input),
+        b.output,
+        Plain(b.prices.output),
+        usd(b.list),
+    );
+    let _ = match b.byok {
+        true => write!(
+            s,
+            "; served by your own key: charged the platform fee of {}% = {}",
+            b.prices.percent,
+            usd(due)
+        ),
+        false if b.prices.percent != 100 => write!(
+            s,
+            " × {}% (your plan's AI price) = {}",
+            b.prices.percent,
+            usd(due)
+        ),
+        false => Ok(()),
+    };
+    let _ = write!(s, " (reserved {})", usd(b.reserved));
+    if b.counted {
+        s.push_str("; tokens counted by the gateway (the provider reported none)");
+    }
+    if due > b.cost {
+        let _ = write!(
+            s,
+            "; {} over the reservation was not charged",
+            usd(due - b.cost)
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn billed(percent: i64, byok: bool, counted: bool, cost: i64) -> Billed {
+        Billed {
+            prices: Prices {
+                input: 1_000_000,
+                output: 2_500_000,
+                percent,
+            },
+            input: 10,
+            output: 20,
+            list: 60,
+            cost,
+            reserved: 300,
+            counted,
+            byok,
+        }
+    }
+
+    #[test]
+    fn the_formula_is_made_from_the_numbers() {
+        assert_eq!(
+            explain(&billed(100, false, false, 60)),
+            "10 input tokens × $1/M + 20 output tokens × $2.5/M = $0.00006 (reserved $0.0003)"
+        );
+        let plan = explain(&billed(150, false, true, 90));
+        assert!(
+            plan.contains("× 150% (your plan's AI price) = $0.00009"),
+            "{plan}"
+        );
+        assert!(plan.ends_with("(the provider reported none)"), "{plan}");
+        let own = explain(&billed(10, true, false, 6));
+        assert!(
+            own.contains("served by your own key: charged the platform fee of 10% = $0.000006"),
+            "{own}"
+        );
+        let short = explain(&billed(100, false, false, 50));
+        assert!(
+            short.ends_with("; $0.00001 over the reservation was not charged"),
+            "{short}"
+        );
+    }
 }

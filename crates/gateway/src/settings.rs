@@ -90,7 +90,8 @@ pub async fn prune(db: &Db) -> Result<u64, ApiError> {
     let mut total = 0;
     loop {
         let n = sqlx::query(
-            "DELETE FROM llm_requests WHERE id IN (SELECT id FROM llm_requests WHERE at < $1 LIMIT 5000)",
+            "DELETE FROM llm_requests WHERE (at, id) IN \
+             (SELECT at, id FROM llm_requests WHERE at < $1 ORDER BY at LIMIT 5000)",
         )
         .bind(before)
         .execute(db.pool())

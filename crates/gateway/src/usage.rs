@@ -191,6 +191,7 @@ fn every_day(rows: Vec<LlmUsageRow>, first: i64, last: i64) -> Vec<LlmUsageRow> 
 const REQUEST_COLUMNS: &str = "r.id, r.at, r.key_id, r.user_id, r.owner_kind, r.owner_id, r.endpoint, r.model, r.stream, \
     r.provider, r.credential, r.status, r.error_code, r.input_tokens, r.output_tokens, r.counted, r.reserved, r.cost, \
     r.list_cost, r.latency_ms, r.first_byte_ms, r.deployment_id, r.attempts, r.explain, r.ledger_entry, \
+    r.input_price, r.output_price, r.price_percent, \
     (SELECT u.email FROM users u WHERE u.id = r.user_id) AS user_email";
 
 fn request_of(r: &ops_db::AnyRow) -> Result<LlmRequest, sqlx::Error> {
@@ -206,6 +207,30 @@ fn request_of(r: &ops_db::AnyRow) -> Result<LlmRequest, sqlx::Error> {
             &r.try_get::<String, _>("credential")?,
             r.try_get::<Option<i64>, _>("first_byte_ms")?.unwrap_or(0),
         );
+    }
+    let mut explain: String = r.try_get("explain")?;
+    let prices = (
+        r.try_get::<Option<i64>, _>("input_price")?,
+        r.try_get::<Option<i64>, _>("output_price")?,
+        r.try_get::<Option<i64>, _>("price_percent")?,
+    );
+    if let (Some(input), Some(output), Some(percent)) = prices {
+        let notes = explain;
+        explain = crate::request::explain(&crate::request::Billed {
+            prices: crate::request::Prices {
+                input,
+                output,
+                percent,
+            },
+            input: int("input_tokens")?,
+            output: int("output_tokens")?,
+            list: int("list_cost")?,
+            cost: int("cost")?,
+            reserved: int("reserved")?,
+            counted: flag("counted")?,
+            byok: r.try_get::<String, _>("credential")? == "byok",
+        });
+        explain.push_str(&notes);
     }
     Ok(LlmRequest {
         id: r.try_get("id")?,
@@ -231,9 +256,23 @@ fn request_of(r: &ops_db::AnyRow) -> Result<LlmRequest, sqlx::Error> {
         latency_ms: int("latency_ms")?,
         first_byte_ms: r.try_get("first_byte_ms")?,
         attempts,
-        explain: r.try_get("explain")?,
+        explain,
         ledger_entry: r.try_get("ledger_entry")?,
     })
+}
+
+/// Whose account an API key's requests are charged to (`None` for a key that no longer exists).
+async fn key_owner(gw: &Gateway, key_id: &str) -> Result<Option<(OwnerKind, String)>, ApiError> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT user_id, org_id FROM api_keys WHERE key_id = $1")
+            .bind(key_id)
+            .fetch_optional(gw.db.pool())
+            .await
+            .map_err(internal)?;
+    Ok(row.map(|(user, org)| match org {
+        Some(org) => (OwnerKind::Org, org),
+        None => (OwnerKind::User, user),
+    }))
 }
 
 /// `GET /api/v1/llm/requests`: newest first, filtered, a page at a time.
@@ -250,7 +289,13 @@ pub async fn requests(
             "from 1 to 200",
         ));
     }
-    let owner = scope(gw, ctx, q.scope.as_deref(), q.org_id.as_deref()).await?;
+    let mut owner = scope(gw, ctx, q.scope.as_deref(), q.org_id.as_deref()).await?;
+    let key = q.key_id.as_deref().filter(|k| !k.is_empty());
+    let key = key.map(|k| k.trim_start_matches("opc_").to_string());
+    if let (None, Some(k)) = (&owner, &key) {
+        // The log has no index by key: its rows are found through the key's owner.
+        owner = key_owner(gw, k).await?;
+    }
     let mut clauses = vec!["r.at < $1".to_string()];
     let mut binds: Vec<String> = Vec::new();
     let mut push = |clause: &str, value: String| {
@@ -264,8 +309,8 @@ pub async fn requests(
     if let Some(m) = q.model.as_deref().filter(|m| !m.is_empty()) {
         push("r.model = ?", m.to_string());
     }
-    if let Some(k) = q.key_id.as_deref().filter(|k| !k.is_empty()) {
-        push("r.key_id = ?", k.trim_start_matches("opc_").to_string());
+    if let Some(k) = key {
+        push("r.key_id = ?", k);
     }
     match q.status.as_deref() {
         None | Some("") => {}

@@ -191,10 +191,8 @@ async fn a_plans_ai_price_scales_what_requests_are_charged() {
         let res = call(&app, "/v1/chat/completions", &key, &chat("m-basic", false)).await;
         assert_eq!(res.headers()["x-ops-cost"], "30");
         logged(&app, 1).await;
-        let explain: String = sqlx::query_scalar("SELECT explain FROM llm_requests")
-            .fetch_one(app.db.pool())
-            .await
-            .unwrap();
+        let log: Value = app.get_json(&admin, "/api/v1/llm/requests?scope=all").await;
+        let explain = log["requests"][0]["explain"].as_str().unwrap().to_string();
         assert!(
             explain.contains("× 150% (your plan's AI price) = $0.00003"),
             "{explain}"

@@ -134,5 +134,30 @@ async fn usage_reports_and_the_request_log_explain_the_traffic() {
             theirs["requests"].as_array().unwrap().is_empty(),
             "nobody else's"
         );
+
+        // -- Everyone's log filtered by one key (found through the key's owner).
+        let key_id = served["key_id"].as_str().unwrap().to_string();
+        let by_key: Value = app
+            .get_json(
+                &admin,
+                &format!("/api/v1/llm/requests?scope=all&key_id=opc_{key_id}"),
+            )
+            .await;
+        assert_eq!(by_key["requests"].as_array().unwrap().len(), 4, "{by_key}");
+        let unknown: Value = app
+            .get_json(&admin, "/api/v1/llm/requests?scope=all&key_id=nokey")
+            .await;
+        assert!(unknown["requests"].as_array().unwrap().is_empty());
+
+        // -- Retention: rows older than the setting (400 days back here) go, the daily rollups stay.
+        sqlx::query("UPDATE llm_requests SET at = at - 34560000000 WHERE status >= 400")
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(ops_gateway::settings::prune(&app.db).await.unwrap(), 1);
+        let left: Value = app.get_json(&me, "/api/v1/llm/requests").await;
+        assert_eq!(left["requests"].as_array().unwrap().len(), 3);
+        let o: Value = app.get_json(&me, "/api/v1/llm/usage/overview?days=7").await;
+        assert_eq!(o["totals"]["requests"], 4, "the rollups keep it");
     }
 }
