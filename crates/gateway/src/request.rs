@@ -195,21 +195,16 @@ pub fn explain(b: &Billed) -> String {
         Plain(b.prices.output),
         usd(b.list),
     );
-    let _ = match b.byok {
-        true => write!(
+    let percent = b.prices.percent;
+    if b.byok {
+        let _ = write!(
             s,
-            "; served by your own key: charged the platform fee of {}% = {}",
-            b.prices.percent,
+            "; served by your own key: charged the platform fee of {percent}% = {}",
             usd(due)
-        ),
-        false if b.prices.percent != 100 => write!(
-            s,
-            " × {}% (your plan's AI price) = {}",
-            b.prices.percent,
-            usd(due)
-        ),
-        false => Ok(()),
-    };
+        );
+    } else if percent != 100 {
+        let _ = write!(s, " × {percent}% (your plan's AI price) = {}", usd(due));
+    }
     let _ = write!(s, " (reserved {})", usd(b.reserved));
     if b.counted {
         s.push_str("; tokens counted by the gateway (the provider reported none)");

@@ -197,42 +197,7 @@ const REQUEST_COLUMNS: &str = "r.id, r.at, r.key_id, r.user_id, r.owner_kind, r.
 fn request_of(r: &ops_db::AnyRow) -> Result<LlmRequest, sqlx::Error> {
     let flag = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
     let int = |c: &str| -> Result<i64, sqlx::Error> { r.try_get::<i64, _>(c) };
-    let mut attempts: String = r.try_get("attempts")?;
-    if attempts.is_empty() {
-        let deployment: Option<String> = r.try_get("deployment_id")?;
-        attempts = crate::send::rebuilt(
-            &r.try_get::<String, _>("model")?,
-            &r.try_get::<String, _>("provider")?,
-            deployment.as_deref().unwrap_or_default(),
-            &r.try_get::<String, _>("credential")?,
-            r.try_get::<Option<i64>, _>("first_byte_ms")?.unwrap_or(0),
-        );
-    }
-    let mut explain: String = r.try_get("explain")?;
-    let prices = (
-        r.try_get::<Option<i64>, _>("input_price")?,
-        r.try_get::<Option<i64>, _>("output_price")?,
-        r.try_get::<Option<i64>, _>("price_percent")?,
-    );
-    if let (Some(input), Some(output), Some(percent)) = prices {
-        let notes = explain;
-        explain = crate::request::explain(&crate::request::Billed {
-            prices: crate::request::Prices {
-                input,
-                output,
-                percent,
-            },
-            input: int("input_tokens")?,
-            output: int("output_tokens")?,
-            list: int("list_cost")?,
-            cost: int("cost")?,
-            reserved: int("reserved")?,
-            counted: flag("counted")?,
-            byok: r.try_get::<String, _>("credential")? == "byok",
-        });
-        explain.push_str(&notes);
-    }
-    Ok(LlmRequest {
+    let mut req = LlmRequest {
         id: r.try_get("id")?,
         at: int("at")?,
         key_id: r.try_get("key_id")?,
@@ -255,10 +220,45 @@ fn request_of(r: &ops_db::AnyRow) -> Result<LlmRequest, sqlx::Error> {
         list_cost: int("list_cost")?,
         latency_ms: int("latency_ms")?,
         first_byte_ms: r.try_get("first_byte_ms")?,
-        attempts,
-        explain,
+        attempts: r.try_get("attempts")?,
+        explain: r.try_get("explain")?,
         ledger_entry: r.try_get("ledger_entry")?,
-    })
+    };
+    // What the writer left out is made again from the row's own numbers.
+    if req.attempts.is_empty() {
+        let deployment: Option<String> = r.try_get("deployment_id")?;
+        req.attempts = crate::send::rebuilt(
+            &req.model,
+            &req.provider,
+            deployment.as_deref().unwrap_or_default(),
+            &req.credential,
+            req.first_byte_ms.unwrap_or(0),
+        );
+    }
+    let prices = (
+        r.try_get::<Option<i64>, _>("input_price")?,
+        r.try_get::<Option<i64>, _>("output_price")?,
+        r.try_get::<Option<i64>, _>("price_percent")?,
+    );
+    if let (Some(input), Some(output), Some(percent)) = prices {
+        let formula = crate::request::explain(&crate::request::Billed {
+            prices: crate::request::Prices {
+                input,
+                output,
+                percent,
+            },
+            input: req.input_tokens,
+            output: req.output_tokens,
+            list: req.list_cost,
+            cost: req.cost,
+            reserved: req.reserved,
+            counted: req.counted,
+            byok: req.credential == "byok",
+        });
+        // The stored text holds only the notes after the formula.
+        req.explain = formula + &req.explain;
+    }
+    Ok(req)
 }
 
 /// Whose account an API key's requests are charged to (`None` for a key that no longer exists).
@@ -290,8 +290,9 @@ pub async fn requests(
         ));
     }
     let mut owner = scope(gw, ctx, q.scope.as_deref(), q.org_id.as_deref()).await?;
-    let key = q.key_id.as_deref().filter(|k| !k.is_empty());
-    let key = key.map(|k| k.trim_start_matches("opc_").to_string());
+    let key = (q.key_id.as_deref())
+        .filter(|k| !k.is_empty())
+        .map(|k| k.trim_start_matches("opc_").to_string());
     if let (None, Some(k)) = (&owner, &key) {
         // The log has no index by key: its rows are found through the key's owner.
         owner = key_owner(gw, k).await?;
