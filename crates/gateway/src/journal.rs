@@ -7,6 +7,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ops_db::Db;
 
@@ -18,7 +19,16 @@ const PREFIX: &str = "gateway-journal.";
 pub struct Journal {
     dir: PathBuf,
     segment: u64,
-    file: Option<File>,
+    file: Option<Arc<File>>,
+}
+
+/// Appends one settled row ([`Journal::line`]) to a segment ([`Journal::segment`]), outside the
+/// journal's lock: the file is opened for appending, so each line lands whole at its end. A
+/// failure is logged: the row is still flushed from memory.
+pub fn append(mut segment: &File, line: &[u8]) {
+    if let Err(e) = segment.write_all(line) {
+        tracing::error!(error = %e, "gateway journal: write failed");
+    }
 }
 
 fn segments(dir: &Path) -> Vec<(u64, PathBuf)> {
@@ -43,29 +53,28 @@ impl Journal {
 
     /// A row as one journal line.
     pub fn line(row: &Row) -> Vec<u8> {
-        let mut line = serde_json::to_vec(row).unwrap_or_default();
+        // Sized for a typical row (~600 bytes) so that it is written without regrowing.
+        let mut line = Vec::with_capacity(1024);
+        if serde_json::to_writer(&mut line, row).is_err() {
+            line.clear();
+        }
         line.push(b'\n');
         line
     }
 
-    /// Appends one settled row ([`Journal::line`]). A failure is logged: the row is still
-    /// flushed from memory.
-    pub fn append(&mut self, line: &[u8]) {
+    /// The current segment, opened for appending on first use; `None` (logged) when it cannot
+    /// be opened: rows are still flushed from memory.
+    pub fn segment(&mut self) -> Option<Arc<File>> {
         if self.file.is_none() {
             let path = self.path(self.segment);
             match OpenOptions::new().create(true).append(true).open(&path) {
-                Ok(f) => self.file = Some(f),
+                Ok(f) => self.file = Some(Arc::new(f)),
                 Err(e) => {
                     tracing::error!(error = %e, path = %path.display(), "gateway journal: cannot open");
-                    return;
                 }
             }
         }
-        if let Some(f) = &mut self.file
-            && let Err(e) = f.write_all(line)
-        {
-            tracing::error!(error = %e, "gateway journal: write failed");
-        }
+        self.file.clone()
     }
 
     /// Starts a new segment; returns the one just closed (to delete once its rows commit).

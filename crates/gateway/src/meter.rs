@@ -102,17 +102,26 @@ impl Meter {
         *self.lock_journal() = Some(journal);
     }
 
-    /// Journals a row, then queues it for the next flush.
+    /// Queues a row for the next flush, then journals it (before the request's answer ends).
+    ///
+    /// The row is queued and its segment chosen under the journal's lock, but the line is
+    /// written after it is released, so parallel requests do not wait on each other's write:
+    /// a flush that took the row and committed before the line lands only deletes a segment
+    /// that no longer matters, and a flush that fails puts the row back, its segment kept.
     fn enqueue(&self, row: Row) {
         let line = Journal::line(&row);
-        let mut journal = self.lock_journal();
-        if let Some(j) = journal.as_mut() {
-            j.append(&line);
-        }
-        let mut queue = self.lock_queue();
-        queue.push(row);
-        if queue.len() == FLUSH_AT {
-            self.wake.notify_one();
+        let segment = {
+            let mut journal = self.lock_journal();
+            let segment = journal.as_mut().and_then(Journal::segment);
+            let mut queue = self.lock_queue();
+            queue.push(row);
+            if queue.len() == FLUSH_AT {
+                self.wake.notify_one();
+            }
+            segment
+        };
+        if let Some(file) = segment {
+            crate::journal::append(&file, &line);
         }
     }
 
