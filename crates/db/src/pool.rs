@@ -123,6 +123,17 @@ impl Db {
         Ok(self.pool.begin().await?)
     }
 
+    /// A transaction that reads before it writes, beside other writers of the same rows. On
+    /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so it waits for another
+    /// writer (`busy_timeout`) instead of failing at its first write when one committed after its
+    /// first read (`SQLITE_BUSY_SNAPSHOT`). On PostgreSQL it is [`Db::begin`].
+    pub async fn begin_write(&self) -> Result<crate::Tx, DbError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => self.begin().await,
+        }
+    }
+
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -185,6 +196,38 @@ mod tests {
             sqlite, postgres,
             "migrations/sqlite and migrations/postgres must pair up"
         );
+    }
+
+    /// A transaction that read, then sees another writer commit before its own first write:
+    /// begun with [`Db::begin_write`] it still commits (on SQLite the other writer waits).
+    #[tokio::test]
+    async fn a_write_transaction_that_reads_first_survives_a_concurrent_writer() {
+        for backend in crate::testing::backends() {
+            let (db, _) = crate::testing::fresh(backend).await.unwrap();
+            let mut tx = db.begin_write().await.unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            let other = {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut conn = db.pool().acquire().await.unwrap();
+                    crate::put_setting(&mut conn, "other", "1", None).await
+                })
+            };
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            crate::put_setting(&mut tx, "mine", "1", None)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            other.await.unwrap().unwrap();
+            let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            assert_eq!(after, n + 2, "{backend:?}");
+        }
     }
 
     #[test]

@@ -194,7 +194,9 @@ pub async fn outcome(
             currency: s.currency.unwrap_or_else(|| "usd".into()),
             metadata: metadata.clone(),
         };
-        let mut tx = db.begin().await?;
+        // The webhook may be fulfilling the same session at this moment: wait for it, then
+        // find the session applied (fulfilment is idempotent).
+        let mut tx = db.begin_write().await?;
         fulfil(&mut tx, &p).await?;
         tx.commit().await?;
         if outcome.purpose == "subscription" {
