@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod serve;
 pub mod startup;
 pub mod state;
 

@@ -219,14 +219,9 @@ impl Application {
         let service = crate::http::front::MakeFront {
             gateway: self.state.gateway.clone(),
             router: self.router,
+            main: tokio::runtime::Handle::current(),
         };
-        // No Nagle delay: a streamed answer's chunks go out as they come.
-        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        crate::serve::serve(self.listener, service, shutdown_signal()).await
     }
 }
 

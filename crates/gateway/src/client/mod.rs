@@ -3,9 +3,11 @@
 //! Each call drives its own connection on the task that serves the request: there is no
 //! connection task and no channel hop between tasks (with a pooled client every answer wakes
 //! two tasks, often on both cores). A kept-alive connection goes back to its target's idle list
-//! once its answer has been read to the end; before reuse it is polled once, so one the provider
-//! closed meanwhile is dropped, and a call that still meets a closed connection is sent again on
-//! a new one. Dropping an answer's [`Body`] early closes its connection, which cancels the
+//! once its answer has been read to the end, and is reused only by the thread that opened it:
+//! a socket's readiness is reported by the runtime it was opened on, so on another thread's
+//! runtime each answer would cost a wake-up across threads. Before reuse a connection is polled
+//! once, so one the provider closed meanwhile is dropped, and a call that still meets a closed
+//! connection is sent again on a new one. Dropping an answer's [`Body`] early closes its connection, which cancels the
 //! provider's work. TLS is rustls with the Web PKI roots. With a [`Proxy`] set, calls go
 //! through it (a `CONNECT` tunnel for HTTPS).
 
@@ -14,6 +16,7 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
+use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -77,7 +80,14 @@ pub struct Target {
     path: Uri,
     /// The whole URL, for a request a proxy forwards.
     absolute: Uri,
-    idle: Mutex<Vec<(Conn, Instant)>>,
+    /// Oldest first, with the thread that opened each.
+    idle: Mutex<Vec<Idle>>,
+}
+
+struct Idle {
+    conn: Conn,
+    since: Instant,
+    thread: ThreadId,
 }
 
 impl fmt::Debug for Target {
@@ -118,28 +128,28 @@ impl Target {
         }))
     }
 
-    /// The most recently used idle connection still within its idle time.
+    /// The most recently used idle connection this thread opened, if still within its idle
+    /// time.
     fn take(&self) -> Option<Conn> {
+        let me = thread::current().id();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        while let Some((c, since)) = idle.pop() {
-            if since.elapsed() < IDLE_FOR {
-                return Some(c);
-            }
-        }
-        None
+        let i = idle.iter().rposition(|c| c.thread == me)?;
+        let c = idle.remove(i);
+        (c.since.elapsed() < IDLE_FOR).then_some(c.conn)
     }
 
-    fn put(&self, c: Conn) {
+    fn put(&self, conn: Conn) {
         let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle
-            .first()
-            .is_some_and(|(_, since)| now - *since >= IDLE_FOR)
-        {
-            idle.retain(|(_, since)| now - *since < IDLE_FOR);
+        if idle.first().is_some_and(|c| now - c.since >= IDLE_FOR) {
+            idle.retain(|c| now - c.since < IDLE_FOR);
         }
         if idle.len() < IDLE_MAX {
-            idle.push((c, now));
+            idle.push(Idle {
+                conn,
+                since: now,
+                thread: thread::current().id(),
+            });
         }
     }
 

@@ -177,6 +177,39 @@ async fn a_connection_is_reused_once_its_answer_is_read() {
 }
 
 #[tokio::test]
+async fn an_idle_connection_is_reused_only_by_the_thread_that_opened_it() {
+    let s = server(Script::KeepAlive).await;
+    let client = Arc::new(Client::default());
+    send_ok(&client, &s.target).await;
+    // Another thread, with its own runtime, as a serving thread has.
+    let (c, t) = (client.clone(), s.target.clone());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            send_ok(&c, &t).await;
+            send_ok(&c, &t).await;
+        });
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        s.accepted.load(Ordering::SeqCst),
+        2,
+        "one connection per thread"
+    );
+    send_ok(&client, &s.target).await;
+    assert_eq!(
+        s.accepted.load(Ordering::SeqCst),
+        2,
+        "this thread's own is reused"
+    );
+    assert_eq!(s.requests.lock().unwrap().len(), 4);
+}
+
+#[tokio::test]
 async fn a_connection_the_provider_closed_while_idle_is_replaced() {
     let s = server(Script::AnswerThenClose).await;
     let client = Client::default();

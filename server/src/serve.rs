@@ -1,0 +1,212 @@
+//! Serving connections: one thread per core, each with a single-threaded runtime of its own.
+//!
+//! One acceptor, on the main runtime, hands each new connection to the serving thread with the
+//! fewest open connections, and the connection stays there. A model request is answered on
+//! that thread from start to end (see [`crate::http::front`]): its upstream call, timers and
+//! stream. No task moves between cores and no idle worker is woken to steal one, which on a
+//! loaded two-core machine was a tenth of a proxied request's CPU. Every other request is
+//! handed to the main runtime, where the console's handlers, the database pool and the
+//! background jobs run, so a slow page never holds up a model request.
+
+use std::future::{Future, pending};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use axum::serve::Listener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::http::front::MakeFront;
+
+/// Serves `listener` with `make` until `shutdown` resolves, then lets the open requests
+/// finish. Dropped before that, the serving threads stop the same way.
+pub async fn serve(
+    mut listener: TcpListener,
+    make: MakeFront,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let addr = listener.local_addr()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Dropping the sender (this future dropped) stops the threads too.
+    let (stop, stopped) = watch::channel(false);
+    let mut threads = Vec::with_capacity(cores);
+    for i in 0..cores {
+        threads.push(Thread::start(i, addr, make.clone(), stopped.clone())?);
+    }
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            (tcp, peer) = Listener::accept(&mut listener) => {
+                let Some(to) = threads.iter().min_by_key(|t| t.open.load(Ordering::Relaxed)) else {
+                    break;
+                };
+                to.hand(tcp, peer);
+            }
+        }
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let mut result = Ok(());
+    for t in threads {
+        drop(t.hand);
+        let done = t
+            .done
+            .await
+            .unwrap_or_else(|_| Err(io::Error::other("a serving thread failed")));
+        if result.is_ok() {
+            result = done;
+        }
+    }
+    result
+}
+
+/// A serving thread, seen from the acceptor.
+struct Thread {
+    hand: mpsc::UnboundedSender<(std::net::TcpStream, SocketAddr, Open)>,
+    /// Its open connections.
+    open: Arc<AtomicUsize>,
+    done: oneshot::Receiver<io::Result<()>>,
+}
+
+impl Thread {
+    fn start(
+        i: usize,
+        addr: SocketAddr,
+        make: MakeFront,
+        mut stopped: watch::Receiver<bool>,
+    ) -> io::Result<Thread> {
+        let (hand, handed) = mpsc::unbounded_channel();
+        let (done_tx, done) = oneshot::channel();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name(format!("ops-serve-{i}"))
+            .spawn(move || {
+                let listener = Handed { handed, addr };
+                let stop = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                let served = runtime.block_on(async move {
+                    axum::serve(listener, make)
+                        .with_graceful_shutdown(stop)
+                        .await
+                });
+                let _ = done_tx.send(served);
+            })?;
+        Ok(Thread {
+            hand,
+            open: Arc::default(),
+            done,
+        })
+    }
+
+    /// Moves `tcp` to this thread (off the acceptor's runtime, onto this thread's).
+    fn hand(&self, tcp: TcpStream, peer: SocketAddr) {
+        // No Nagle delay: a streamed answer's chunks go out as they come.
+        let _ = tcp.set_nodelay(true);
+        match tcp.into_std() {
+            Ok(std) => {
+                let open = Open::new(&self.open);
+                let _ = self.hand.send((std, peer, open));
+            }
+            Err(e) => tracing::warn!(error = %e, "could not hand a connection over"),
+        }
+    }
+}
+
+/// Counts a connection as open until dropped.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn new(count: &Arc<AtomicUsize>) -> Open {
+        count.fetch_add(1, Ordering::Relaxed);
+        Open(count.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The connections handed to one serving thread, as a listener.
+struct Handed {
+    handed: mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr, Open)>,
+    addr: SocketAddr,
+}
+
+impl Listener for Handed {
+    type Io = Conn;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Conn, SocketAddr) {
+        loop {
+            // The acceptor gone, only the shutdown signal ends serving.
+            let Some((std, peer, open)) = self.handed.recv().await else {
+                return pending().await;
+            };
+            match TcpStream::from_std(std) {
+                Ok(tcp) => return (Conn { tcp, _open: open }, peer),
+                Err(e) => tracing::warn!(error = %e, "could not take a connection over"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        Ok(self.addr)
+    }
+}
+
+/// A served connection: its socket, counted as open while it lives.
+pub struct Conn {
+    tcp: TcpStream,
+    _open: Open,
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().tcp).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
+}
