@@ -181,8 +181,10 @@ async fn an_idle_connection_is_reused_only_by_the_thread_that_opened_it() {
     let s = server(Script::KeepAlive).await;
     let client = Arc::new(Client::default());
     send_ok(&client, &s.target).await;
-    // Another thread, with its own runtime, as a serving thread has.
+    // Another thread, with its own runtime, as a serving thread has (awaited, not joined:
+    // the test server runs on this thread's runtime).
     let (c, t) = (client.clone(), s.target.clone());
+    let (done, finished) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -192,9 +194,9 @@ async fn an_idle_connection_is_reused_only_by_the_thread_that_opened_it() {
             send_ok(&c, &t).await;
             send_ok(&c, &t).await;
         });
-    })
-    .join()
-    .unwrap();
+        done.send(()).unwrap();
+    });
+    finished.await.expect("the other thread's calls succeed");
     assert_eq!(
         s.accepted.load(Ordering::SeqCst),
         2,
