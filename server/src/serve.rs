@@ -8,6 +8,7 @@
 //! handed to the main runtime, where the console's handlers, the database pool and the
 //! background jobs run, so a slow page never holds up a model request.
 
+use std::convert::Infallible;
 use std::future::{Future, pending};
 use std::io;
 use std::net::SocketAddr;
@@ -16,20 +17,31 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
-use axum::serve::Listener;
+use axum::extract::Request;
+use axum::response::Response;
+use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
+use tower::Service;
 
-use crate::http::front::MakeFront;
-
-/// Serves `listener` with `make` until `shutdown` resolves, then lets the open requests
-/// finish. Dropped before that, the serving threads stop the same way.
-pub async fn serve(
+/// Serves `listener` with `make` (the server's is [`crate::http::front::MakeFront`]) until
+/// `shutdown` resolves, then lets the open requests finish. Dropped before that, the serving
+/// threads stop the same way.
+pub async fn serve<M, S>(
     mut listener: TcpListener,
-    make: MakeFront,
+    make: M,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    M: for<'a> Service<IncomingStream<'a, Handed>, Error = Infallible, Response = S>
+        + Clone
+        + Send
+        + 'static,
+    for<'a> <M as Service<IncomingStream<'a, Handed>>>::Future: Send,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
     let addr = listener.local_addr()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Dropping the sender (this future dropped) stops the threads too.
@@ -75,12 +87,20 @@ struct Thread {
 }
 
 impl Thread {
-    fn start(
+    fn start<M, S>(
         i: usize,
         addr: SocketAddr,
-        make: MakeFront,
+        make: M,
         mut stopped: watch::Receiver<bool>,
-    ) -> io::Result<Thread> {
+    ) -> io::Result<Thread>
+    where
+        M: for<'a> Service<IncomingStream<'a, Handed>, Error = Infallible, Response = S>
+            + Send
+            + 'static,
+        for<'a> <M as Service<IncomingStream<'a, Handed>>>::Future: Send,
+        S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+        S::Future: Send,
+    {
         let (hand, handed) = mpsc::unbounded_channel();
         let (done_tx, done) = oneshot::channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -138,7 +158,7 @@ impl Drop for Open {
 }
 
 /// The connections handed to one serving thread, as a listener.
-struct Handed {
+pub struct Handed {
     handed: mpsc::UnboundedReceiver<(std::net::TcpStream, SocketAddr, Open)>,
     addr: SocketAddr,
 }
@@ -208,5 +228,83 @@ impl AsyncWrite for Conn {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().tcp).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// Sends a request on `tcp` and returns the answer's body (the serving thread's name).
+    async fn which_thread(tcp: &mut TcpStream) -> String {
+        tcp.write_all(b"GET / HTTP/1.1\r\nhost: t\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = tcp.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before answering");
+            answer.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&answer);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap();
+                if body.len() >= length {
+                    return body[..length].to_string();
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_are_spread_over_the_threads_and_shutdown_ends_serving() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route(
+            "/",
+            get(|| async { std::thread::current().name().unwrap_or("?").to_string() }),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = tokio::spawn(serve(listener, app, async {
+            let _ = stopped.await;
+        }));
+
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut open = Vec::new();
+        let mut per_thread = std::collections::BTreeMap::<String, usize>::new();
+        for _ in 0..2 * cores {
+            let mut tcp = TcpStream::connect(addr).await.unwrap();
+            let name = which_thread(&mut tcp).await;
+            assert!(name.starts_with("ops-serve-"), "{name}");
+            *per_thread.entry(name).or_default() += 1;
+            open.push(tcp);
+        }
+        // Each new connection went to the thread with the fewest open ones.
+        assert_eq!(per_thread.len(), cores, "{per_thread:?}");
+        assert!(per_thread.values().all(|n| *n == 2), "{per_thread:?}");
+        // A connection keeps its thread.
+        let first = which_thread(&mut open[0]).await;
+        assert_eq!(first, which_thread(&mut open[0]).await);
+
+        stop.send(()).unwrap();
+        let done = tokio::time::timeout(Duration::from_secs(10), served).await;
+        assert!(matches!(done, Ok(Ok(Ok(())))), "serving ended: {done:?}");
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "no longer listening"
+        );
     }
 }
