@@ -55,10 +55,18 @@ where
         tokio::select! {
             () = &mut shutdown => break,
             (tcp, peer) = Listener::accept(&mut listener) => {
-                let Some(to) = threads.iter().min_by_key(|t| t.open.load(Ordering::Relaxed)) else {
-                    break;
-                };
-                to.hand(tcp, peer);
+                // A thread that stopped (it cannot, short of a bug) is passed over.
+                let to = threads
+                    .iter()
+                    .filter(|t| !t.hand.is_closed())
+                    .min_by_key(|t| t.open.load(Ordering::Relaxed));
+                match to {
+                    Some(to) => to.hand(tcp, peer),
+                    None => {
+                        tracing::error!("every serving thread has stopped");
+                        break;
+                    }
+                }
             }
         }
     }
