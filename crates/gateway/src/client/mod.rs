@@ -7,9 +7,9 @@
 //! a socket's readiness is reported by the runtime it was opened on, so on another thread's
 //! runtime each answer would cost a wake-up across threads. Before reuse a connection is polled
 //! once, so one the provider closed meanwhile is dropped, and a call that still meets a closed
-//! connection is sent again on a new one. Dropping an answer's [`Body`] early closes its connection, which cancels the
-//! provider's work. TLS is rustls with the Web PKI roots. With a [`Proxy`] set, calls go
-//! through it (a `CONNECT` tunnel for HTTPS).
+//! connection is sent again on a new one. Dropping an answer's [`Body`] early closes its
+//! connection, which cancels the provider's work. TLS is rustls with the Web PKI roots. With a
+//! [`Proxy`] set, calls go through it (a `CONNECT` tunnel for HTTPS).
 
 use std::fmt;
 use std::future::{Future, poll_fn};
