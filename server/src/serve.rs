@@ -5,9 +5,9 @@
 //! that thread from start to end (see [`crate::http::front`]): its upstream call, timers and
 //! stream. No task moves between cores and no idle worker is woken to steal one: on a two-core
 //! machine that saved 2–7 % of a proxied request's CPU under load and a fifth with one client
-//! (`bench/gateway/README.md`). Every other request is
-//! handed to the main runtime, where the console's handlers, the database pool and the
-//! background jobs run, so a slow page never holds up a model request.
+//! (`bench/gateway/README.md`). Every other request is handed to the main runtime, where the
+//! console's handlers, the database pool and the background jobs run, so a slow page never
+//! holds up a model request.
 
 use std::convert::Infallible;
 use std::future::{Future, pending};
