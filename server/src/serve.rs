@@ -49,7 +49,14 @@ where
     let (stop, stopped) = watch::channel(false);
     let mut threads = Vec::with_capacity(cores);
     for i in 0..cores {
-        threads.push(Thread::start(i, addr, make.clone(), stopped.clone())?);
+        let (make, mut stopped) = (make.clone(), stopped.clone());
+        threads.push(Thread::start(i, addr, move |listener| async move {
+            axum::serve(listener, make)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+        })?);
     }
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -96,20 +103,12 @@ struct Thread {
 }
 
 impl Thread {
-    fn start<M, S>(
+    /// Starts a thread that runs `serve` on the connections handed to it.
+    fn start<F: Future<Output = io::Result<()>>>(
         i: usize,
         addr: SocketAddr,
-        make: M,
-        mut stopped: watch::Receiver<bool>,
-    ) -> io::Result<Thread>
-    where
-        M: for<'a> Service<IncomingStream<'a, Handed>, Error = Infallible, Response = S>
-            + Send
-            + 'static,
-        for<'a> <M as Service<IncomingStream<'a, Handed>>>::Future: Send,
-        S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-        S::Future: Send,
-    {
+        serve: impl FnOnce(Handed) -> F + Send + 'static,
+    ) -> io::Result<Thread> {
         let (hand, handed) = mpsc::unbounded_channel();
         let (done_tx, done) = oneshot::channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -118,15 +117,7 @@ impl Thread {
         std::thread::Builder::new()
             .name(format!("ops-serve-{i}"))
             .spawn(move || {
-                let listener = Handed { handed, addr };
-                let stop = async move {
-                    let _ = stopped.wait_for(|stop| *stop).await;
-                };
-                let served = runtime.block_on(async move {
-                    axum::serve(listener, make)
-                        .with_graceful_shutdown(stop)
-                        .await
-                });
+                let served = runtime.block_on(serve(Handed { handed, addr }));
                 let _ = done_tx.send(served);
             })?;
         Ok(Thread {
