@@ -19,7 +19,7 @@ use ops_types::OwnerKind;
 use crate::GatewayError;
 use crate::account::{Account, Claim, Futile, Short};
 use crate::holds::{self, Holds, Limit};
-use crate::journal::Journal;
+use crate::journal::{Appended, Journal};
 use crate::log::Row;
 use crate::rates::{Count, PerMinute, Rates};
 
@@ -102,13 +102,14 @@ impl Meter {
         *self.lock_journal() = Some(journal);
     }
 
-    /// Queues a row for the next flush, then journals it (before the request's answer ends).
+    /// Queues a row for the next flush, then journals it: the answer waits for the returned
+    /// handle before it ends.
     ///
     /// The row is queued and its segment chosen under the journal's lock, but the line is
     /// written after it is released, so parallel requests do not wait on each other's write:
     /// a flush that took the row and committed before the line lands only deletes a segment
     /// that no longer matters, and a flush that fails puts the row back, its segment kept.
-    fn enqueue(&self, row: Row) {
+    fn enqueue(&self, row: Row) -> Appended {
         let line = Journal::line(&row);
         let segment = {
             let mut journal = self.lock_journal();
@@ -120,8 +121,9 @@ impl Meter {
             }
             segment
         };
-        if let Some(file) = segment {
-            crate::journal::append(&file, &line);
+        match segment {
+            Some(file) => crate::journal::append(file, line),
+            None => Appended::none(),
         }
     }
 
@@ -286,7 +288,8 @@ impl Meter {
     }
 
     /// Ends a reservation: `row.cost` (at most the reservation) is charged at the next flush.
-    pub fn settle(&self, ticket: &Ticket, mut row: Row) {
+    /// The answer ends once the returned handle resolves (its row is journaled then).
+    pub fn settle(&self, ticket: &Ticket, mut row: Row) -> Appended {
         row.cost = row.cost.clamp(0, ticket.amount);
         row.period_start = ticket.period_start;
         row.overage = ticket.overage;
@@ -312,12 +315,12 @@ impl Meter {
                 }
             }
         }
-        self.enqueue(row);
+        self.enqueue(row)
     }
 
     /// Logs a request that was refused before anything was reserved.
-    pub fn log_refusal(&self, row: Row) {
-        self.enqueue(row);
+    pub fn log_refusal(&self, row: Row) -> Appended {
+        self.enqueue(row)
     }
 
     pub fn queued(&self) -> usize {

@@ -102,12 +102,12 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         Err(e) => return render(&e, endpoint),
     };
     let mut log = row(&caller, endpoint, &parsed.model, parsed.stream);
-    let refuse = |mut log: Row, e: GatewayError, gw: &Gateway| {
+    let refuse = async |mut log: Row, e: GatewayError, gw: &Gateway| {
         log.status = e.status();
         log.error_code = Some(e.code().to_string());
         log.explain = format!("refused: {e}");
         log.latency_ms = started.elapsed().as_millis() as i64;
-        gw.meter.log_refusal(log);
+        gw.meter.log_refusal(log).await;
         render(&e, endpoint)
     };
     let Some(model) = gw.catalogue().find(&parsed.model).cloned() else {
@@ -115,7 +115,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
             "the model `{}` does not exist; GET /v1/models lists those you may use",
             parsed.model
         ));
-        return refuse(log, e, gw);
+        return refuse(log, e, gw).await;
     };
     let expected = if endpoint == Endpoint::Embeddings {
         "embeddings"
@@ -127,7 +127,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
             "model",
             format!("`{}` is a {} model", model.name, model.kind),
         );
-        return refuse(log, e, gw);
+        return refuse(log, e, gw).await;
     }
     log.model = model.name.clone();
     if let Some(allowed) = &caller.key.limits.allowed_models
@@ -138,7 +138,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
             model.name,
             allowed.join(", ")
         ));
-        return refuse(log, e, gw);
+        return refuse(log, e, gw).await;
     }
     let own = match gw.byok.of(gw, &caller.owner).await {
         Ok(k) => k,
@@ -164,7 +164,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
     };
     let ticket = match gw.meter.admit(&gw.db, &caller.owner, &ask).await {
         Ok(t) => t,
-        Err(e) => return refuse(log, e, gw),
+        Err(e) => return refuse(log, e, gw).await,
     };
     log.reserved = ticket.amount;
     let mut attempts = Vec::new();
@@ -185,7 +185,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
             log.error_code = Some(e.code().to_string());
             log.explain = format!("not charged: {e}");
             log.latency_ms = started.elapsed().as_millis() as i64;
-            gw.meter.settle(&ticket, log);
+            gw.meter.settle(&ticket, log).await;
             return render(&e, endpoint);
         }
     };
@@ -284,7 +284,7 @@ async fn whole(
             log.error_code = Some(err.code().into());
             log.explain = format!("not charged: {err}");
             log.latency_ms = started.elapsed().as_millis() as i64;
-            gw.meter.settle(ticket, log);
+            gw.meter.settle(ticket, log).await;
             return Err(err);
         }
     };
@@ -338,6 +338,6 @@ async fn whole(
         fee_percent,
     );
     let cost = log.cost;
-    gw.meter.settle(ticket, log);
+    gw.meter.settle(ticket, log).await;
     Ok((bytes, cost))
 }

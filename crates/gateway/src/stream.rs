@@ -123,6 +123,8 @@ pub struct Metered {
     ended_well: bool,
     done: bool,
     finish: Option<Finish>,
+    /// The settled row's journal line: the stream ends once it is on file.
+    journaled: Option<crate::journal::Appended>,
 }
 
 impl Metered {
@@ -137,6 +139,7 @@ impl Metered {
             ended_well: false,
             done: false,
             finish: Some(finish),
+            journaled: None,
         }
     }
 
@@ -260,7 +263,7 @@ impl Metered {
             log.explain
                 .push_str("; the stream ended early (client gone or provider failed), billed for what was generated");
         }
-        f.gw.meter.settle(&f.ticket, log);
+        self.journaled = Some(f.gw.meter.settle(&f.ticket, log));
     }
 }
 
@@ -278,6 +281,10 @@ impl Stream for Metered {
                 return Poll::Ready(Some(Ok(Bytes::from(out))));
             }
             if self.done {
+                if let Some(j) = self.journaled.as_mut() {
+                    std::task::ready!(Pin::new(j).poll(cx));
+                    self.journaled = None;
+                }
                 return Poll::Ready(None);
             }
             match Pin::new(&mut self.inner).poll_next(cx) {
