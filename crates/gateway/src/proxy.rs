@@ -81,12 +81,6 @@ const CREDENTIAL: HeaderName = HeaderName::from_static("x-ops-credential");
 const ATTEMPTS: HeaderName = HeaderName::from_static("x-ops-attempts");
 const COST: HeaderName = HeaderName::from_static("x-ops-cost");
 
-fn header(res: &mut Response, name: HeaderName, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        res.headers_mut().insert(name, v);
-    }
-}
-
 /// Handles one request; `raw` is the body, at most [`MAX_BODY`] bytes.
 pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: Bytes) -> Response {
     let started = Instant::now();
@@ -219,8 +213,8 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
             (a, b) if a == b => Mode::Pass(a),
             (Wire::Anthropic, _) => {
                 let usage = parsed
-                    .body
                     .get("stream_options")
+                    .and_then(|o| serde_json::from_str::<Value>(o.get()).ok())
                     .is_some_and(|o| o["include_usage"] == Value::Bool(true));
                 Mode::ToOpenAi(ToOpenAi::new(&parsed.model, usage))
             }
@@ -238,9 +232,11 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
         match whole(finish, &parsed, endpoint, served).await {
             Ok((bytes, cost)) => {
                 let mut res = Response::new(Body::from(bytes));
+                // Room for every header this answer gets: the map is not regrown.
+                *res.headers_mut() = HeaderMap::with_capacity(12);
                 res.headers_mut()
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                header(&mut res, COST, &cost.to_string());
+                res.headers_mut().insert(COST, HeaderValue::from(cost));
                 res
             }
             Err(e) => return render(&e, endpoint),
@@ -262,7 +258,7 @@ pub async fn handle(gw: &Gateway, endpoint: Endpoint, headers: &HeaderMap, raw: 
 /// Reads a whole (non-streamed) answer, translates it when the APIs differ, and settles.
 async fn whole(
     f: Finish,
-    parsed: &Parsed,
+    parsed: &Parsed<'_>,
     endpoint: Endpoint,
     served: Served,
 ) -> Result<(Bytes, i64), GatewayError> {

@@ -2,7 +2,11 @@
 //! the worst case reserved before the call, what was charged, and the formula the request log
 //! explains it with.
 
+use std::borrow::Cow;
+
 use ops_types::{Amount, Plain};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::GatewayError;
@@ -25,9 +29,13 @@ pub fn price(tokens: i64, per_million: i64) -> i64 {
     ((p + 999_999) / 1_000_000).min(i128::from(i64::MAX)) as i64
 }
 
-/// What the request asks for, read once.
-pub struct Parsed {
-    pub body: Map<String, Value>,
+/// What the request asks for, read once. The body's members are kept as sent (each value a
+/// slice of the body, checked to be JSON but not taken apart), so a body that goes to the
+/// provider in the client's API is copied, not rebuilt.
+pub struct Parsed<'a> {
+    raw: &'a [u8],
+    /// The body's members in order; a key sent twice keeps its last value.
+    pub members: Vec<(Cow<'a, str>, &'a RawValue)>,
     pub model: String,
     pub stream: bool,
     /// An upper bound on the prompt's tokens (a token is at least one byte of text; JSON
@@ -37,14 +45,74 @@ pub struct Parsed {
     pub max_tokens: Option<i64>,
 }
 
-pub fn parse(raw: &[u8], endpoint: Endpoint) -> Result<Parsed, GatewayError> {
-    let body: Map<String, Value> =
-        serde_json::from_slice(raw).map_err(|e| GatewayError::Invalid {
-            param: None,
-            message: format!("the body is not a JSON object: {e}"),
-        })?;
-    let model = match body.get("model") {
-        Some(Value::String(m)) if !m.is_empty() => m.clone(),
+impl<'a> Parsed<'a> {
+    /// The value of member `key`.
+    pub fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.members.iter().find(|(k, _)| k == key).map(|m| m.1)
+    }
+
+    /// The whole body as JSON values, for translating it to the other API.
+    pub fn object(&self) -> Map<String, Value> {
+        serde_json::from_slice(self.raw).unwrap_or_default()
+    }
+}
+
+/// A member's key: borrowed from the body unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A JSON object's members, in order, a repeated key replacing the earlier value.
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut out: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::with_capacity(8);
+                while let Some((Key(k), v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    match out.iter_mut().find(|(seen, _)| *seen == k) {
+                        Some(m) => m.1 = v,
+                        None => out.push((k, v)),
+                    }
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+pub fn parse(raw: &[u8], endpoint: Endpoint) -> Result<Parsed<'_>, GatewayError> {
+    let Members(members) = serde_json::from_slice(raw).map_err(|e| GatewayError::Invalid {
+        param: None,
+        message: format!("the body is not a JSON object: {e}"),
+    })?;
+    let get = |key: &str| members.iter().find(|(k, _)| k == key).map(|m| m.1.get());
+    let model = match get("model").map(serde_json::from_str::<String>) {
+        Some(Ok(m)) if !m.is_empty() => m,
         _ => {
             return Err(GatewayError::invalid(
                 "model",
@@ -57,21 +125,22 @@ pub fn parse(raw: &[u8], endpoint: Endpoint) -> Result<Parsed, GatewayError> {
         Endpoint::Completions => "prompt",
         Endpoint::Embeddings => "input",
     };
-    if !body.contains_key(needed) {
+    let Some(value) = get(needed) else {
         return Err(GatewayError::invalid(
             needed,
             format!("`{needed}` is required"),
         ));
-    }
-    if matches!(endpoint, Endpoint::Chat | Endpoint::Messages) && !body["messages"].is_array() {
+    };
+    if matches!(endpoint, Endpoint::Chat | Endpoint::Messages) && !value.starts_with('[') {
         return Err(GatewayError::invalid(
             "messages",
             "`messages` must be an array",
         ));
     }
-    let stream = match body.get("stream") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
+    let stream = match get("stream") {
+        None | Some("null") => false,
+        Some("true") => true,
+        Some("false") => false,
         Some(_) => {
             return Err(GatewayError::invalid(
                 "stream",
@@ -79,13 +148,10 @@ pub fn parse(raw: &[u8], endpoint: Endpoint) -> Result<Parsed, GatewayError> {
             ));
         }
     };
-    let max_tokens = match body
-        .get("max_completion_tokens")
-        .or_else(|| body.get("max_tokens"))
-    {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_i64() {
-            Some(n) if n >= 1 => Some(n),
+    let max_tokens = match get("max_completion_tokens").or_else(|| get("max_tokens")) {
+        None | Some("null") => None,
+        Some(v) => match serde_json::from_str::<i64>(v) {
+            Ok(n) if n >= 1 => Some(n),
             _ => {
                 return Err(GatewayError::invalid(
                     "max_tokens",
@@ -101,8 +167,9 @@ pub fn parse(raw: &[u8], endpoint: Endpoint) -> Result<Parsed, GatewayError> {
         ));
     }
     Ok(Parsed {
+        raw,
         input_estimate: ceil_div(raw.len() as i64, 3),
-        body,
+        members,
         model,
         stream,
         max_tokens,
@@ -110,7 +177,7 @@ pub fn parse(raw: &[u8], endpoint: Endpoint) -> Result<Parsed, GatewayError> {
 }
 
 /// The worst case this request can cost on `model`.
-pub fn estimate(p: &Parsed, model: &Model, endpoint: Endpoint) -> (i64, i64) {
+pub fn estimate(p: &Parsed<'_>, model: &Model, endpoint: Endpoint) -> (i64, i64) {
     let out = match endpoint {
         Endpoint::Embeddings => 0,
         _ => p
@@ -238,6 +305,55 @@ mod tests {
             counted,
             byok,
         }
+    }
+
+    #[test]
+    fn a_body_is_read_as_its_members_and_checked() {
+        let raw = br#" {"model" : "m", "max_tokens": 7 ,"messages":[ {"a":1} ],"st\u0072eam":true,"model":"n"}"#;
+        let p = parse(raw, Endpoint::Chat).unwrap();
+        let keys: Vec<&str> = p.members.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(keys, ["model", "max_tokens", "messages", "stream"]);
+        assert_eq!(p.model, "n", "a repeated key keeps its last value");
+        assert_eq!(p.get("messages").map(RawValue::get), Some(r#"[ {"a":1} ]"#));
+        assert!(p.stream);
+        assert_eq!(p.max_tokens, Some(7));
+        assert_eq!(p.object()["max_tokens"], 7);
+        let refused = |body: &str, endpoint| match parse(body.as_bytes(), endpoint) {
+            Err(GatewayError::Invalid { param, .. }) => param.unwrap_or_default(),
+            _ => panic!("{body} was accepted"),
+        };
+        assert_eq!(refused("[1]", Endpoint::Chat), "");
+        assert_eq!(refused(r#"{"model":"m","messages":[]"#, Endpoint::Chat), "");
+        assert_eq!(
+            refused(r#"{"model":1,"messages":[]}"#, Endpoint::Chat),
+            "model"
+        );
+        assert_eq!(
+            refused(r#"{"model":"","messages":[]}"#, Endpoint::Chat),
+            "model"
+        );
+        assert_eq!(
+            refused(r#"{"model":"m","messages":{}}"#, Endpoint::Chat),
+            "messages"
+        );
+        assert_eq!(refused(r#"{"model":"m"}"#, Endpoint::Embeddings), "input");
+        let chat = |extra: &str| format!(r#"{{"model":"m","messages":[],{extra}}}"#);
+        assert_eq!(refused(&chat(r#""stream":1"#), Endpoint::Chat), "stream");
+        assert_eq!(
+            refused(&chat(r#""max_tokens":1.5"#), Endpoint::Chat),
+            "max_tokens"
+        );
+        assert_eq!(
+            refused(&chat(r#""max_tokens":0"#), Endpoint::Chat),
+            "max_tokens"
+        );
+        assert_eq!(
+            refused(&chat(r#""max_tokens":null"#), Endpoint::Messages),
+            "max_tokens"
+        );
+        let body = chat(r#""stream":null"#);
+        let p = parse(body.as_bytes(), Endpoint::Chat).unwrap();
+        assert!(!p.stream && p.max_tokens.is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::anthropic::{self, Wire};
@@ -97,28 +98,44 @@ fn key_refused(status: u16, message: &str) -> Option<String> {
     }
 }
 
-/// The request body in the API `wire`: the client's own when the provider speaks its API (not
-/// copied), translated otherwise.
+/// The request body in the API `wire`: the client's own members when the provider speaks its
+/// API (each value copied as sent), translated otherwise.
+enum Fields<'p> {
+    AsSent(&'p [(Cow<'p, str>, &'p RawValue)]),
+    Translated(Map<String, Value>),
+}
+
+impl Fields<'_> {
+    fn has(&self, key: &str) -> bool {
+        match self {
+            Fields::AsSent(m) => m.iter().any(|(k, _)| k == key),
+            Fields::Translated(m) => m.contains_key(key),
+        }
+    }
+}
+
 fn body_for<'p>(
-    parsed: &'p Parsed,
+    parsed: &'p Parsed<'p>,
     endpoint: Endpoint,
     wire: Wire,
     model: &Model,
-) -> Cow<'p, Map<String, Value>> {
+) -> Fields<'p> {
     match (endpoint.wire(), wire) {
-        (Wire::Anthropic, Wire::OpenAi) => Cow::Owned(anthropic::request_to_openai(&parsed.body)),
-        (Wire::OpenAi, Wire::Anthropic) => Cow::Owned(anthropic::request_to_anthropic(
-            &parsed.body,
+        (Wire::Anthropic, Wire::OpenAi) => {
+            Fields::Translated(anthropic::request_to_openai(&parsed.object()))
+        }
+        (Wire::OpenAi, Wire::Anthropic) => Fields::Translated(anthropic::request_to_anthropic(
+            &parsed.object(),
             model.max_output_tokens,
         )),
-        _ => Cow::Borrowed(&parsed.body),
+        _ => Fields::AsSent(&parsed.members),
     }
 }
 
 /// A body as sent: its fields with `model` set to the deployment's name, and
 /// `stream_options.include_usage` added where a streamed OpenAI answer should report usage.
 struct Outgoing<'a> {
-    body: &'a Map<String, Value>,
+    body: &'a Fields<'a>,
     model: &'a str,
     ask_usage: bool,
 }
@@ -128,8 +145,17 @@ impl serde::Serialize for Outgoing<'_> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("model", self.model)?;
-        for (k, v) in self.body.iter().filter(|(k, _)| *k != "model") {
-            m.serialize_entry(k, v)?;
+        match self.body {
+            Fields::AsSent(members) => {
+                for (k, v) in members.iter().filter(|(k, _)| k != "model") {
+                    m.serialize_entry(k, v)?;
+                }
+            }
+            Fields::Translated(map) => {
+                for (k, v) in map.iter().filter(|(k, _)| *k != "model") {
+                    m.serialize_entry(k, v)?;
+                }
+            }
         }
         if self.ask_usage {
             m.serialize_entry("stream_options", &json!({"include_usage": true}))?;
@@ -142,7 +168,7 @@ impl serde::Serialize for Outgoing<'_> {
 pub async fn send(
     gw: &Gateway,
     first: Arc<Model>,
-    parsed: &Parsed,
+    parsed: &Parsed<'_>,
     endpoint: Endpoint,
     (owner, own): (&Owner, &[OwnKey]),
     attempts: &mut Vec<Attempt>,
@@ -157,7 +183,7 @@ pub async fn send(
     let mut last = GatewayError::Upstream(format!("no provider serves `{}`", first.name));
     let mut tries = 0u32;
     for model in chain {
-        let mut bodies: [Option<Cow<Map<String, Value>>>; 2] = [None, None];
+        let mut bodies: [Option<Fields>; 2] = [None, None];
         // Borrowed from a second handle on the model: only the deployment that serves is cloned.
         let m = model.clone();
         let order = gw.health.order(&m);
@@ -201,7 +227,7 @@ pub async fn send(
                     ask_usage: parsed.stream
                         && wire == Wire::OpenAi
                         && endpoint != Endpoint::Embeddings
-                        && !body.contains_key("stream_options"),
+                        && !body.has("stream_options"),
                 };
                 let bytes = serde_json::to_vec(&outgoing)
                     .map_err(|e| GatewayError::Internal(e.to_string()))?;
@@ -300,23 +326,31 @@ mod tests {
 
     #[test]
     fn the_outgoing_body_names_the_deployments_model_and_asks_for_usage() {
-        let body: Map<String, Value> =
-            serde_json::from_str(r#"{"model":"public","stream":true,"messages":[]}"#).unwrap();
-        let out = |ask_usage| {
+        let raw = br#"{"model":"public", "stream": true,"messages":[{"role":"user","content":"a \"b\""}]}"#;
+        let parsed = crate::request::parse(raw, Endpoint::Chat).unwrap();
+        let as_sent = Fields::AsSent(&parsed.members);
+        let out = |body: &Fields, ask_usage| {
             let o = Outgoing {
-                body: &body,
+                body,
                 model: "up-1",
                 ask_usage,
             };
-            serde_json::to_value(&o).unwrap()
+            String::from_utf8(serde_json::to_vec(&o).unwrap()).unwrap()
         };
         assert_eq!(
-            out(true),
-            json!({"model": "up-1", "stream": true, "messages": [], "stream_options": {"include_usage": true}})
+            out(&as_sent, true),
+            r#"{"model":"up-1","stream":true,"messages":[{"role":"user","content":"a \"b\""}],"stream_options":{"include_usage":true}}"#
         );
         assert_eq!(
-            out(false),
-            json!({"model": "up-1", "stream": true, "messages": []})
+            out(&as_sent, false),
+            r#"{"model":"up-1","stream":true,"messages":[{"role":"user","content":"a \"b\""}]}"#
+        );
+        assert!(as_sent.has("stream") && !as_sent.has("stream_options"));
+        let translated = Fields::Translated(parsed.object());
+        let v: Value = serde_json::from_str(&out(&translated, false)).unwrap();
+        assert_eq!(
+            v,
+            json!({"model": "up-1", "stream": true, "messages": [{"role": "user", "content": "a \"b\""}]})
         );
     }
 
