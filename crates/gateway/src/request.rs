@@ -45,10 +45,15 @@ pub struct Parsed<'a> {
     pub max_tokens: Option<i64>,
 }
 
+/// The value of member `key`.
+fn member<'a>(members: &[(Cow<'a, str>, &'a RawValue)], key: &str) -> Option<&'a RawValue> {
+    members.iter().find(|(k, _)| k == key).map(|m| m.1)
+}
+
 impl<'a> Parsed<'a> {
     /// The value of member `key`.
     pub fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.members.iter().find(|(k, _)| k == key).map(|m| m.1)
+        member(&self.members, key)
     }
 
     /// The whole body as JSON values, for translating it to the other API.
@@ -58,26 +63,8 @@ impl<'a> Parsed<'a> {
 }
 
 /// A member's key: borrowed from the body unless it has escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// A JSON object's members, in order, a repeated key replacing the earlier value.
 struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
@@ -110,7 +97,7 @@ pub fn parse(raw: &[u8], endpoint: Endpoint) -> Result<Parsed<'_>, GatewayError>
         param: None,
         message: format!("the body is not a JSON object: {e}"),
     })?;
-    let get = |key: &str| members.iter().find(|(k, _)| k == key).map(|m| m.1.get());
+    let get = |key: &str| member(&members, key).map(RawValue::get);
     let model = match get("model").map(serde_json::from_str::<String>) {
         Some(Ok(m)) if !m.is_empty() => m,
         _ => {
